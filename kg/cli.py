@@ -1,0 +1,183 @@
+"""The `evkg` command line: a thin shell over kg. Exit codes: 0 ok, 1 findings, 2 error."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kg.build import BuildRejected, Project, build, check
+from kg.errors import EvkgError, SourceError
+from kg.queries import QueryRegistry
+from kg.records import source_schema
+from kg.results import render
+from kg.settings import load_settings
+from kg.store import RDF_FORMATS, OxigraphStore
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def store_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--store PATH, shared by every command that reads or writes the store."""
+    return click.option("--store", "store", type=click.Path(path_type=Path), default=None,
+                        help="Store directory [default: EVKG_STORE or var/store].")(command)
+
+
+def sources_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--sources DIR, shared by check and build."""
+    return click.option("--sources", "sources", type=click.Path(path_type=Path), default=None,
+                        help="Directory of source YAML files [default: EVKG_SOURCES or sources/].")(command)
+
+
+def handles_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Report EvidenceKG errors as clear messages with exit code 2, never as tracebacks.
+
+    The exit happens after the except block, so the failed command's objects (an open store)
+    are released before the process (or an in-process caller) goes on.
+    """
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except SourceError as exc:
+            lines = [f"error: {problem}" for problem in exc.problems]
+            lines.append(f"{len(exc.problems)} error(s); nothing was written.")
+        except EvkgError as exc:
+            lines = [f"error: {exc}"]
+        for line in lines:
+            click.secho(line, fg="red" if line.startswith("error") else None, err=True)
+        sys.exit(EXIT_ERROR)
+
+    return wrapper
+
+
+def progress(message: str) -> None:
+    click.echo(f"· {message}", err=True)
+
+
+def settings_for(**overrides: Any) -> dict[str, Any]:
+    return load_settings(overrides)
+
+
+def report_findings(findings: list[Any]) -> None:
+    for finding in findings:
+        click.secho(f"finding: {finding}", fg="yellow", err=True)
+    click.echo(f"{len(findings)} finding(s).", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="evidencekg")
+def main() -> None:
+    """EvidenceKG: clinical claims as an RDF/OWL knowledge graph, and where sources disagree."""
+
+
+@main.command("check")
+@sources_option
+@handles_errors
+def check_command(sources: Path | None) -> None:
+    """Validate sources, vocabulary, ontology and shapes (0 clean, 1 findings, 2 errors)."""
+    project = Project.from_settings(settings_for(sources=sources))
+    dataset = check(project, progress)
+    if dataset.findings:
+        report_findings(dataset.findings)
+        sys.exit(EXIT_FINDINGS)
+    click.echo(f"ok: {len(dataset.sources)} sources, {dataset.claims} claims, {dataset.triples} triples")
+
+
+@main.command("build")
+@sources_option
+@store_option
+@handles_errors
+def build_command(sources: Path | None, store: Path | None) -> None:
+    """Build the graph from sources + ontology into a new store generation (atomic)."""
+    settings = settings_for(sources=sources, store=store)
+    try:
+        dataset = build(Project.from_settings(settings), Path(settings["store"]), progress)
+    except BuildRejected as exc:
+        report_findings(exc.findings)
+        click.echo("build rejected; the store was left as it was.", err=True)
+        sys.exit(EXIT_FINDINGS)
+    click.echo(f"built {settings['store']}: {len(dataset.sources)} sources, {dataset.claims} claims, "
+               f"{dataset.triples} triples in {len(dataset.graphs)} graphs")
+
+
+@main.command("load")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--graph", default=None, help="Named graph IRI to load triples into [default: the default graph].")
+@click.option("--format", "fmt", type=click.Choice(sorted(RDF_FORMATS)), default=None,
+              help="RDF format [default: from the file extension].")
+@store_option
+@handles_errors
+def load_command(files: tuple[Path, ...], graph: str | None, fmt: str | None, store: Path | None) -> None:
+    """Add RDF files to the store; each file is loaded whole or not at all."""
+    settings = settings_for(store=store)
+    target = OxigraphStore.open(Path(settings["store"]))
+    for path in files:
+        added = target.load_file(path, graph=graph, fmt=fmt)
+        click.echo(f"loaded {path}: {added} new quads" + (f" into <{graph}>" if graph else ""))
+
+
+@main.command("query")
+@click.argument("query")
+@click.option("--format", "fmt", default="table", show_default=True,
+              help="table, json, xml, csv, tsv (SELECT/ASK); turtle, ntriples, jsonld, rdfxml (CONSTRUCT).")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="Bind a declared query parameter; repeatable.")
+@store_option
+@handles_errors
+def query_command(query: str, fmt: str, params: tuple[str, ...], store: Path | None) -> None:
+    """Run a named query from queries/ (or a .rq file) against the store."""
+    settings = settings_for(store=store)
+    target = OxigraphStore.open(Path(settings["store"]), read_only=True)
+    named = QueryRegistry(Path(settings["queries"])).resolve(query)
+    raw = dict(_split_param(p) for p in params)
+    bindings = named.bindings(raw, Project.from_settings(settings).iris)
+    result = target.query(named.text, bindings=bindings)
+    sys.stdout.buffer.write(render(result, fmt))
+
+
+def _split_param(raw: str) -> tuple[str, str]:
+    name, sep, value = raw.partition("=")
+    if not sep:
+        raise click.BadParameter(f"{raw!r}: expected NAME=VALUE", param_hint="--param")
+    return name.lstrip("?"), value
+
+
+@main.command("queries")
+@store_option
+def queries_command(store: Path | None) -> None:
+    """List the named queries with their titles and parameters."""
+    settings = settings_for(store=store)
+    for named in QueryRegistry(Path(settings["queries"])):
+        params = " ".join(f"--param {p.name}=<{p.type}>" for p in named.parameters)
+        click.echo(f"{named.name}\t{named.title}" + (f"\t{params}" if params else ""))
+
+
+@main.command("export")
+@click.option("--format", "fmt", type=click.Choice(["trig", "nquads", "turtle", "jsonld", "ntriples"]),
+              default="trig", show_default=True, help="Dump format; turtle and ntriples merge all graphs.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to a file instead of standard output.")
+@store_option
+@handles_errors
+def export_command(fmt: str, output: Path | None, store: Path | None) -> None:
+    """Dump the whole store."""
+    settings = settings_for(store=store)
+    data = OxigraphStore.open(Path(settings["store"]), read_only=True).dump(fmt)
+    if output is None:
+        sys.stdout.buffer.write(data)
+    else:
+        output.write_bytes(data)
+        click.echo(f"wrote {output} ({len(data)} bytes)", err=True)
+
+
+@main.command("schema")
+def schema_command() -> None:
+    """Print the JSON Schema of the sources format (docs/sources.schema.json)."""
+    click.echo(json.dumps(source_schema(), indent=2))

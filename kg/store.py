@@ -1,0 +1,163 @@
+"""The embedded store: Oxigraph on disk, rebuilt atomically by swapping generations."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from kg.errors import QueryError, RdfInputError, StoreError
+from kg.namespaces import PREFIXES
+
+CURRENT = "current"
+"""Inside a store directory, a symlink to the live generation directory."""
+
+RDF_FORMATS: dict[str, ox.RdfFormat] = {
+    "trig": ox.RdfFormat.TRIG,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+}
+
+
+class OxigraphStore:
+    """A pyoxigraph store opened from a store directory's live generation."""
+
+    def __init__(self, store: ox.Store, path: Path | None = None) -> None:
+        self.store = store
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path, *, read_only: bool = False) -> OxigraphStore:
+        """Open the live generation of the store at `path`."""
+        live = path / CURRENT
+        if not live.exists():
+            raise StoreError(f"no store at {path}: run `evkg build` first (or pass --store PATH)")
+        try:
+            store = ox.Store.read_only(str(live.resolve())) if read_only else ox.Store(str(live.resolve()))
+        except (OSError, RuntimeError) as exc:
+            raise StoreError(f"cannot open the store at {path}: {exc}") from exc
+        return cls(store, path)
+
+    @classmethod
+    def in_memory(cls) -> OxigraphStore:
+        """A fresh store in memory (tests, benchmarks, `evkg check`)."""
+        return cls(ox.Store())
+
+    # ---------------------------------------------------------------- reading
+    def query(self, sparql: str, *, bindings: dict[str, Any] | None = None,
+              union_default_graph: bool = True) -> Any:
+        """Run a SPARQL query; the default graph is the union of all graphs unless told otherwise."""
+        substitutions = {ox.Variable(name): value for name, value in (bindings or {}).items()}
+        try:
+            return self.store.query(sparql, prefixes=PREFIXES, substitutions=substitutions or None,
+                                    use_default_graph_as_union=union_default_graph)
+        except SyntaxError as exc:
+            raise QueryError(f"malformed SPARQL query: {exc}") from exc
+        except OSError as exc:
+            raise StoreError(f"query failed in the store: {exc}") from exc
+
+    def named_graphs(self) -> list[str]:
+        return sorted(g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def count(self, graph: str | None = None) -> int:
+        """Number of quads, in one named graph or in all."""
+        target = ox.NamedNode(graph) if graph else None
+        return sum(1 for _ in self.store.quads_for_pattern(None, None, None, target))
+
+    def dump(self, fmt: str, *, graph: str | None = None) -> bytes:
+        """Serialize the whole dataset (or one graph) in an RDF format from RDF_FORMATS."""
+        rdf_format = RDF_FORMATS[fmt]
+        if graph is None and not rdf_format.supports_datasets:
+            quads = self.store.quads_for_pattern(None, None, None, None)
+            return ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in quads),
+                                format=rdf_format, prefixes=PREFIXES) or b""
+        from_graph = ox.NamedNode(graph) if graph else None
+        kwargs: dict[str, Any] = {"from_graph": from_graph} if from_graph else {}
+        if rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
+            kwargs["prefixes"] = PREFIXES
+        return self.store.dump(format=rdf_format, **kwargs) or b""
+
+    # ---------------------------------------------------------------- writing
+    def load_file(self, path: Path, *, graph: str | None, fmt: str | None = None) -> int:
+        """Add an RDF file to the store, atomically (all of it or nothing); return quads added."""
+        rdf_format = RDF_FORMATS[fmt] if fmt else ox.RdfFormat.from_extension(path.suffix.lstrip("."))
+        if rdf_format is None:
+            raise RdfInputError(f"{path}: unknown RDF file extension {path.suffix!r}; "
+                                f"pass --format ({', '.join(RDF_FORMATS)})")
+        before = self.count()
+        target = ox.NamedNode(graph) if graph else None
+        try:
+            if target is not None and rdf_format.supports_datasets:
+                raise RdfInputError(f"{path}: a dataset format ({path.suffix}) keeps its own graph names; drop --graph")
+            kwargs = {"to_graph": target} if target is not None else {}
+            self.store.load(path=str(path), format=rdf_format, base_iri=path.resolve().as_uri(), **kwargs)
+        except SyntaxError as exc:
+            raise RdfInputError(f"{path}: not valid {rdf_format.name}: {exc}") from exc
+        except OSError as exc:
+            raise RdfInputError(f"{path}: cannot read: {exc}") from exc
+        self.store.flush()
+        return self.count() - before
+
+    def load_bytes(self, data: bytes, *, graph: str, fmt: ox.RdfFormat = ox.RdfFormat.N_TRIPLES) -> None:
+        """Bulk-load serialized triples into one named graph (used while building a generation)."""
+        self.store.bulk_load(data, format=fmt, to_graph=ox.NamedNode(graph))
+
+
+def write_generation(path: Path, fill: Callable[[OxigraphStore], None]) -> Path:
+    """Build a new store generation with `fill`, then make it live by one atomic symlink swap.
+
+    If `fill` raises, the new generation is deleted and the live one is untouched.
+    """
+    path.mkdir(parents=True, exist_ok=True)
+    generation = _new_generation(path)
+    try:
+        store = ox.Store(str(generation))
+        fill(OxigraphStore(store, path))
+        store.flush()
+        store.optimize()
+        del store
+    except BaseException:
+        shutil.rmtree(generation, ignore_errors=True)
+        raise
+    _swap(path, generation)
+    return generation
+
+
+def _new_generation(path: Path) -> Path:
+    return path / f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns()}"
+
+
+def _swap(path: Path, generation: Path) -> None:
+    """Point `current` at the new generation atomically and delete older generations."""
+    live = path / CURRENT
+    link = path / f".{CURRENT}-{os.getpid()}"
+    with contextlib.suppress(FileNotFoundError):
+        link.unlink()
+    link.symlink_to(generation.name)
+    os.replace(link, live)
+    for old in path.glob("gen-*"):
+        if old != generation:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def snapshot(source: Path, target: Path) -> None:
+    """Copy a store directory's live generation into a new store directory (RocksDB backup)."""
+    live = OxigraphStore.open(source, read_only=True).store
+    target.mkdir(parents=True, exist_ok=True)
+    generation = _new_generation(target)
+    live.backup(str(generation))
+    _swap(target, generation)
+
+
+def live_generations(path: Path) -> Iterator[Path]:
+    """Generation directories present under a store directory (for tests and diagnostics)."""
+    return iter(sorted(path.glob("gen-*")))

@@ -1,0 +1,138 @@
+"""The vocabulary of terms: a class hierarchy of interventions, conditions, outcomes, groups."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kg import records
+from kg.errors import Problem, SourceError
+from kg.yamlio import line_of, parse_record
+
+ROOTS: dict[str, tuple[str, str]] = {
+    "intervention": ("Intervention", "intervention"),
+    "pharmacologic": ("PharmacologicIntervention", "intervention"),
+    "non-pharmacologic": ("NonPharmacologicIntervention", "intervention"),
+    "procedure": ("Procedure", "intervention"),
+    "care-process": ("CareProcess", "intervention"),
+    "condition": ("Condition", "condition"),
+    "outcome": ("Outcome", "outcome"),
+    "population-group": ("PopulationGroup", "population-group"),
+}
+"""Root slug -> (ontology class local name, term kind)."""
+
+
+@dataclass(frozen=True)
+class TermEntry:
+    """A term and the file and line it was declared at."""
+
+    term: records.Term
+    path: Path
+    line: int | None
+
+
+class TermIndex:
+    """Every known term by id, with its kind (intervention, condition, ...) and ancestors."""
+
+    def __init__(self, entries: dict[str, TermEntry], problems: Sequence[Problem] = ()) -> None:
+        self.entries = entries
+        self.problems = list(problems)
+        self._kinds: dict[str, str | None] = {}
+        self.problems.extend(self._check())
+
+    def __contains__(self, term_id: str) -> bool:
+        return term_id in self.entries or term_id in ROOTS
+
+    def __iter__(self) -> Iterator[TermEntry]:
+        return iter(self.entries.values())
+
+    def kind(self, term_id: str) -> str | None:
+        """intervention, condition, outcome or population-group; None if unknown or cyclic."""
+        if term_id in ROOTS:
+            return ROOTS[term_id][1]
+        if term_id not in self._kinds:
+            self._kinds[term_id] = None  # guards against cycles while resolving
+            entry = self.entries.get(term_id)
+            kinds = {self.kind(p) for p in entry.term.parent} if entry else {None}
+            self._kinds[term_id] = kinds.pop() if len(kinds) == 1 else None
+        return self._kinds[term_id]
+
+    def ancestors(self, term_id: str) -> set[str]:
+        """All ancestors of a term (term ids and root slugs), not including itself."""
+        seen: set[str] = set()
+        stack = list(self.parents(term_id))
+        while stack:
+            parent = stack.pop()
+            if parent not in seen:
+                seen.add(parent)
+                stack.extend(self.parents(parent))
+        return seen
+
+    def parents(self, term_id: str) -> list[str]:
+        entry = self.entries.get(term_id)
+        return list(entry.term.parent) if entry else []
+
+    def is_a(self, term_id: str, ancestor: str) -> bool:
+        """True if `term_id` is `ancestor` or below it."""
+        return term_id == ancestor or ancestor in self.ancestors(term_id)
+
+    def suggest(self, term_id: str) -> str:
+        """A fix for an unknown term id."""
+        close = difflib.get_close_matches(term_id, [*self.entries, *ROOTS], n=3)
+        hint = f"did you mean {', '.join(f'`{c}`' for c in close)}? " if close else ""
+        return hint + "or declare it under `terms:` in this file or in ontology/vocabulary.yaml"
+
+    def with_terms(self, path: Path, data: Any, terms: Iterable[records.Term]) -> TermIndex:
+        """A new index with a source file's own terms added (problems for clashes)."""
+        entries = dict(self.entries)
+        problems = []
+        for index, term in enumerate(terms):
+            line = line_of(data, ["terms", index])
+            if term.id in entries or term.id in ROOTS:
+                other = entries.get(term.id)
+                where = f"{other.path}:{other.line}" if other else "the ontology roots"
+                problems.append(Problem(path, line, f"term `{term.id}` is already declared in {where}",
+                                        "use the existing term, or choose another id"))
+                continue
+            entries[term.id] = TermEntry(term, path, line)
+        return TermIndex(entries, problems)
+
+    def _check(self) -> list[Problem]:
+        """Parents and components exist, kinds resolve, combinations are made of interventions."""
+        problems = []
+        for entry in self.entries.values():
+            term = entry.term
+            for parent in term.parent:
+                if parent not in self:
+                    problems.append(Problem(entry.path, entry.line, f"term `{term.id}`: unknown parent `{parent}`",
+                                            self.suggest(parent)))
+            if all(p in self for p in term.parent) and self.kind(term.id) is None:
+                problems.append(Problem(entry.path, entry.line,
+                                        f"term `{term.id}`: its parents lead to different kinds of term, or round in a cycle",
+                                        "give it parents of one kind (all interventions, or all conditions, ...)"))
+            for component in term.components:
+                if self.kind(component) != "intervention":
+                    problems.append(Problem(entry.path, entry.line,
+                                            f"term `{term.id}`: component `{component}` is not a known intervention",
+                                            self.suggest(component)))
+        return problems
+
+
+def load_vocabulary(path: Path) -> TermIndex:
+    """Load ontology/vocabulary.yaml; raise SourceError listing every problem."""
+    record, data = parse_record(path, records.VocabularyFile)
+    entries: dict[str, TermEntry] = {}
+    problems = []
+    for index, term in enumerate(record.terms):
+        line = line_of(data, ["terms", index])
+        if term.id in entries or term.id in ROOTS:
+            problems.append(Problem(path, line, f"term `{term.id}` is declared twice", "keep one declaration"))
+            continue
+        entries[term.id] = TermEntry(term, path, line)
+    index_ = TermIndex(entries, problems)
+    if index_.problems:
+        raise SourceError(index_.problems)
+    return index_

@@ -1,0 +1,107 @@
+"""YAML with line numbers: parse a curation file and turn validation errors into located problems."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError
+
+from kg import records
+from kg.errors import Problem, SourceError
+
+_KNOWN_KEYS = sorted(
+    {
+        name
+        for model in vars(records).values()
+        if isinstance(model, type) and issubclass(model, BaseModel)
+        for name in model.model_fields
+    }
+)
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse a YAML file keeping line numbers; a syntax error names the line."""
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return YAML(typ="rt").load(handle)
+    except MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise SourceError(
+            [Problem(path, line, f"YAML syntax error: {exc.problem}", "check indentation, colons and quoting on this line")]
+        ) from exc
+    except OSError as exc:
+        raise SourceError([Problem(path, None, f"cannot read file: {exc.strerror}")]) from exc
+    except UnicodeDecodeError as exc:
+        raise SourceError([Problem(path, None, "file is not UTF-8 text", "save it as UTF-8")]) from exc
+
+
+def line_of(data: Any, loc: Sequence[int | str]) -> int | None:
+    """The 1-based line of the deepest node of `loc` present in the parsed YAML."""
+    node, line = data, getattr(getattr(data, "lc", None), "line", None)
+    for part in loc:
+        lc = getattr(node, "lc", None)
+        if isinstance(node, dict) and part in node:
+            line = lc.key(part)[0] if lc else line
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            line = lc.item(part)[0] if lc else line
+            node = node[part]
+    return None if line is None else line + 1
+
+
+def _describe(data: Any, loc: Sequence[int | str]) -> str:
+    """A readable path like `claims[3] (nsaids-only)`.direction."""
+    parts: list[str] = []
+    node = data
+    for part in loc:
+        if isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+            ident = node.get("id") if isinstance(node, dict) else None
+            parts[-1] += f"[{part}]" + (f" ({ident})" if ident else "")
+        elif isinstance(node, dict) and part in node:
+            parts.append(str(part))
+            node = node[part]
+        elif isinstance(node, dict) and isinstance(part, str) and part not in records.__dict__:
+            parts.append(str(part))
+    return ".".join(parts) or "file"
+
+
+def _fix_for(error: dict[str, Any]) -> str | None:
+    """A suggestion for one pydantic error."""
+    name = str(error["loc"][-1]) if error["loc"] else ""
+    if error["type"] == "missing":
+        return f"add `{name}:` here (see the sources format in the README)"
+    if error["type"] == "extra_forbidden":
+        close = difflib.get_close_matches(name, _KNOWN_KEYS, n=1)
+        return f"did you mean `{close[0]}`?" if close else "remove this key"
+    if error["type"] == "union_tag_invalid":
+        return "use kind: recommendation, evidence, contraindication, caution, adverse-effect or dose"
+    if error["type"] == "string_pattern_mismatch":
+        return "ids are lower-case words joined by hyphens, e.g. `nsaid-first-line`"
+    return None
+
+
+def validation_problems(path: Path, data: Any, exc: ValidationError) -> list[Problem]:
+    """Translate pydantic errors into problems with YAML line numbers."""
+    problems = []
+    for error in exc.errors():
+        loc = error["loc"]
+        message = f"{_describe(data, loc)}: {error['msg']}"
+        problems.append(Problem(path, line_of(data, loc), message, _fix_for(error)))
+    return problems
+
+
+def parse_record(path: Path, model: type[BaseModel]) -> tuple[Any, Any]:
+    """Read a YAML file and validate it against `model`; return (record, raw data)."""
+    data = read_yaml(path)
+    if not isinstance(data, dict):
+        raise SourceError([Problem(path, 1, "the file must be a YAML mapping with `source:` and `claims:`")])
+    try:
+        return model.model_validate(data), data
+    except ValidationError as exc:
+        raise SourceError(validation_problems(path, data, exc)) from exc

@@ -1,0 +1,117 @@
+"""The build into the on-disk store: atomic rebuilds, loads, exports that round-trip."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from rdflib import Dataset as RdfDataset
+from rdflib import Graph, URIRef
+from rdflib.compare import isomorphic
+
+from kg.build import Dataset, Project
+from kg.store import OxigraphStore, live_generations
+
+
+def test_build_writes_one_named_graph_per_source(seed_store: Path, seed_dataset: Dataset) -> None:
+    store = OxigraphStore.open(seed_store, read_only=True)
+    graphs = store.named_graphs()
+    base = "https://w3id.org/evidencekg/graph/"
+    assert set(graphs) == {base + "ontology", base + "vocabulary",
+                           base + "source/livestrong-back-spasm", base + "source/droracle-back-spasm"}
+    assert store.count() == seed_dataset.triples
+
+
+def test_cli_check_and_build(evkg: Callable[..., object], tmp_path: Path) -> None:
+    result = evkg("check")
+    assert result.exit_code == 0, result.output
+    store = tmp_path / "store"
+    result = evkg("build", "--store", store)
+    assert result.exit_code == 0, result.output
+    assert "2 sources" in result.output
+    assert len(list(live_generations(store))) == 1
+
+
+def _snapshot(store: Path) -> bytes:
+    return OxigraphStore.open(store, read_only=True).dump("nquads")
+
+
+@pytest.mark.parametrize("mistake", ["quote", "yaml"])
+def test_failed_build_leaves_the_store_unchanged(
+    evkg: Callable[..., object], writable_store: Path, sources_dir: Callable[..., Path], mistake: str
+) -> None:
+    before = _snapshot(writable_store)
+    directory = sources_dir("tiny")
+    path = directory / "tiny.yaml"
+    broken = {"quote": ("quote: Avoid extended bed rest.", "quote: Never rest."),
+              "yaml": ("claims:", "claims: [")}[mistake]
+    path.write_text(path.read_text().replace(*broken))
+    result = evkg("build", "--sources", directory, "--store", writable_store)
+    assert result.exit_code == 2
+    assert "tiny.yaml:" in result.output
+    assert _snapshot(writable_store) == before
+    assert len(list(live_generations(writable_store))) == 1
+
+
+def test_rebuild_replaces_content(evkg: Callable[..., object], writable_store: Path,
+                                  sources_dir: Callable[..., Path]) -> None:
+    result = evkg("build", "--sources", sources_dir("tiny"), "--store", writable_store)
+    assert result.exit_code == 0, result.output
+    graphs = OxigraphStore.open(writable_store, read_only=True).named_graphs()
+    assert any(g.endswith("source/tiny-guideline") for g in graphs)
+    assert not any(g.endswith("source/livestrong-back-spasm") for g in graphs)
+
+
+def _as_rdflib(data: bytes, fmt: str) -> RdfDataset:
+    dataset = RdfDataset()
+    dataset.parse(data=data, format=fmt)
+    return dataset
+
+
+def _graphs(dataset: RdfDataset) -> dict[str, Graph]:
+    return {str(g.identifier): g for g in dataset.graphs() if len(g)}
+
+
+@pytest.mark.parametrize(("fmt", "parser"), [("trig", "trig"), ("nquads", "nquads"), ("jsonld", "json-ld")])
+def test_export_round_trips(evkg: Callable[..., object], seed_store: Path, project: Project,
+                            seed_dataset: Dataset, tmp_path: Path, fmt: str, parser: str) -> None:
+    out = tmp_path / f"dump.{fmt}"
+    result = evkg("export", "--format", fmt, "--store", seed_store, "--output", out)
+    assert result.exit_code == 0, result.output
+    exported = _graphs(_as_rdflib(out.read_bytes(), parser))
+    assert set(exported) == set(seed_dataset.graphs)
+    for name, graph in seed_dataset.graphs.items():
+        assert isomorphic(exported[name], graph), name
+
+
+def test_load_adds_a_file_into_a_graph(evkg: Callable[..., object], writable_store: Path, tmp_path: Path) -> None:
+    extra = tmp_path / "extra.ttl"
+    extra.write_text("<http://example.org/a> <http://example.org/p> 'x' .\n")
+    result = evkg("load", extra, "--graph", "http://example.org/g", "--store", writable_store)
+    assert result.exit_code == 0, result.output
+    store = OxigraphStore.open(writable_store, read_only=True)
+    assert store.count("http://example.org/g") == 1
+
+
+def test_load_of_a_broken_file_changes_nothing(evkg: Callable[..., object], writable_store: Path,
+                                                tmp_path: Path) -> None:
+    before = _snapshot(writable_store)
+    broken = tmp_path / "broken.ttl"
+    broken.write_text("<http://example.org/a> <http://example.org/p> 'x' .\n<http://example.org/b> oops .\n")
+    result = evkg("load", broken, "--store", writable_store)
+    assert result.exit_code == 2
+    assert "broken.ttl" in result.output and "line 2" in result.output.lower()
+    assert _snapshot(writable_store) == before
+
+
+def test_commands_on_a_missing_store_say_so(evkg: Callable[..., object], tmp_path: Path) -> None:
+    result = evkg("query", "sources", "--store", tmp_path / "nowhere")
+    assert result.exit_code == 2
+    assert "run `evkg build` first" in result.output
+
+
+def test_graph_names_are_data_iris(seed_dataset: Dataset) -> None:
+    claim = URIRef("https://w3id.org/evidencekg/id/claim/livestrong-back-spasm.nsaids-only-for-acute")
+    graph = seed_dataset.graphs["https://w3id.org/evidencekg/graph/source/livestrong-back-spasm"]
+    assert (claim, None, None) in graph
