@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum 
 STORE  ?= var/store
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run check build reason test lint format clean
+.PHONY: help setup run check build reason conflicts test lint format clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -20,15 +20,23 @@ $(STAMP): pyproject.toml constraints.txt
 
 setup: $(STAMP)  ## create .venv and install pinned dependencies (incl. Java for the reasoner)
 
-run: setup  ## set up, check the sources, build the graph into var/store
+run: setup  ## set up, check the sources, build the graph, reason (conflicts)
 	$(BIN)/evkg check
 	$(BIN)/evkg build --store $(STORE)
+	$(BIN)/evkg reason --store $(STORE)
+	$(BIN)/evkg conflicts --store $(STORE)
 
 check: setup  ## validate sources, vocabulary, ontology and shapes
 	$(BIN)/evkg check
 
 build: setup  ## build the graph into var/store
 	$(BIN)/evkg build --store $(STORE)
+
+reason: setup  ## run the OWL reasoner and the conflict rules on var/store
+	$(BIN)/evkg reason --store $(STORE)
+
+conflicts: setup  ## list the conflicts in var/store
+	$(BIN)/evkg conflicts --store $(STORE)
 
 test: setup  ## set up and run the test suite
 	$(BIN)/pytest

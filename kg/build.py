@@ -111,8 +111,12 @@ def shacl_findings(project: Project, dataset: Dataset) -> list[Finding]:
         if name != ontology:
             data += graph
     conforms, results, _ = validate(
-        data, shacl_graph=parse_turtle(project.shapes), ont_graph=dataset.graphs[ontology],
-        inference="none", advanced=True, allow_warnings=True,
+        data,
+        shacl_graph=parse_turtle(project.shapes),
+        ont_graph=dataset.graphs[ontology],
+        inference="none",
+        advanced=True,
+        allow_warnings=True,
     )
     if conforms:
         return []

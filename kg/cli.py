@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import sys
@@ -11,11 +12,14 @@ from typing import Any
 
 import click
 
+from kg.audit import Filters, apply_filters, load_conflicts, to_csv, to_json, to_table
 from kg.build import BuildRejected, Project, build, check
+from kg.conflicts import reason
 from kg.errors import EvkgError, SourceError
 from kg.queries import QueryRegistry
 from kg.records import source_schema
 from kg.results import render
+from kg.reviews import STATUSES, Review, add_review
 from kg.settings import load_settings
 from kg.store import RDF_FORMATS, OxigraphStore
 
@@ -24,14 +28,24 @@ EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 def store_option(command: Callable[..., Any]) -> Callable[..., Any]:
     """--store PATH, shared by every command that reads or writes the store."""
-    return click.option("--store", "store", type=click.Path(path_type=Path), default=None,
-                        help="Store directory [default: EVKG_STORE or var/store].")(command)
+    return click.option(
+        "--store",
+        "store",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Store directory [default: EVKG_STORE or var/store].",
+    )(command)
 
 
 def sources_option(command: Callable[..., Any]) -> Callable[..., Any]:
     """--sources DIR, shared by check and build."""
-    return click.option("--sources", "sources", type=click.Path(path_type=Path), default=None,
-                        help="Directory of source YAML files [default: EVKG_SOURCES or sources/].")(command)
+    return click.option(
+        "--sources",
+        "sources",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Directory of source YAML files [default: EVKG_SOURCES or sources/].",
+    )(command)
 
 
 def handles_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -103,15 +117,22 @@ def build_command(sources: Path | None, store: Path | None) -> None:
         report_findings(exc.findings)
         click.echo("build rejected; the store was left as it was.", err=True)
         sys.exit(EXIT_FINDINGS)
-    click.echo(f"built {settings['store']}: {len(dataset.sources)} sources, {dataset.claims} claims, "
-               f"{dataset.triples} triples in {len(dataset.graphs)} graphs")
+    click.echo(
+        f"built {settings['store']}: {len(dataset.sources)} sources, {dataset.claims} claims, "
+        f"{dataset.triples} triples in {len(dataset.graphs)} graphs"
+    )
 
 
 @main.command("load")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--graph", default=None, help="Named graph IRI to load triples into [default: the default graph].")
-@click.option("--format", "fmt", type=click.Choice(sorted(RDF_FORMATS)), default=None,
-              help="RDF format [default: from the file extension].")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(RDF_FORMATS)),
+    default=None,
+    help="RDF format [default: from the file extension].",
+)
 @store_option
 @handles_errors
 def load_command(files: tuple[Path, ...], graph: str | None, fmt: str | None, store: Path | None) -> None:
@@ -125,10 +146,16 @@ def load_command(files: tuple[Path, ...], graph: str | None, fmt: str | None, st
 
 @main.command("query")
 @click.argument("query")
-@click.option("--format", "fmt", default="table", show_default=True,
-              help="table, json, xml, csv, tsv (SELECT/ASK); turtle, ntriples, jsonld, rdfxml (CONSTRUCT).")
-@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
-              help="Bind a declared query parameter; repeatable.")
+@click.option(
+    "--format",
+    "fmt",
+    default="table",
+    show_default=True,
+    help="table, json, xml, csv, tsv (SELECT/ASK); turtle, ntriples, jsonld, rdfxml (CONSTRUCT).",
+)
+@click.option(
+    "--param", "params", multiple=True, metavar="NAME=VALUE", help="Bind a declared query parameter; repeatable."
+)
 @store_option
 @handles_errors
 def query_command(query: str, fmt: str, params: tuple[str, ...], store: Path | None) -> None:
@@ -160,10 +187,21 @@ def queries_command(store: Path | None) -> None:
 
 
 @main.command("export")
-@click.option("--format", "fmt", type=click.Choice(["trig", "nquads", "turtle", "jsonld", "ntriples"]),
-              default="trig", show_default=True, help="Dump format; turtle and ntriples merge all graphs.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write to a file instead of standard output.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["trig", "nquads", "turtle", "jsonld", "ntriples"]),
+    default="trig",
+    show_default=True,
+    help="Dump format; turtle and ntriples merge all graphs.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to a file instead of standard output.",
+)
 @store_option
 @handles_errors
 def export_command(fmt: str, output: Path | None, store: Path | None) -> None:
@@ -181,3 +219,97 @@ def export_command(fmt: str, output: Path | None, store: Path | None) -> None:
 def schema_command() -> None:
     """Print the JSON Schema of the sources format (docs/sources.schema.json)."""
     click.echo(json.dumps(source_schema(), indent=2))
+
+
+@main.command("reason")
+@click.option(
+    "--reasoner",
+    type=click.Choice(["hermit", "pellet"]),
+    default=None,
+    help="OWL reasoner [default: EVKG_REASONER or hermit].",
+)
+@store_option
+@handles_errors
+def reason_command(reasoner: str | None, store: Path | None) -> None:
+    """Run the OWL reasoner and the conflict rules; write the inferred and conflicts graphs."""
+    settings = settings_for(store=store, reasoner=reasoner)
+    report = reason(
+        Project.from_settings(settings),
+        Path(settings["store"]),
+        Path(settings["reviews"]),
+        settings["reasoner"],
+        progress,
+    )
+    if report.findings:
+        report_findings(report.findings)
+        click.echo("reasoning stopped; the store was left as it was.", err=True)
+        sys.exit(EXIT_FINDINGS)
+    for stale in report.stale_reviews:
+        click.secho(f"warning: review of conflict {stale} matches no conflict any more", fg="yellow", err=True)
+    click.echo(
+        f"reasoned {settings['store']}: {report.inferred_triples} inferred triples, "
+        f"{report.conflicts} findings from {len(report.per_rule)} rules"
+    )
+
+
+@main.command("conflicts")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.option("--type", "types", multiple=True, help="Conflict type, e.g. first-line-conflict; repeatable.")
+@click.option("--source", "sources", multiple=True, help="Source id; repeatable.")
+@click.option("--intervention", "interventions", multiple=True, help="Term id, includes narrower terms; repeatable.")
+@click.option("--condition", "conditions", multiple=True, help="Term id, includes narrower terms; repeatable.")
+@click.option("--status", "statuses", multiple=True, type=click.Choice(STATUSES), help="Review status; repeatable.")
+@click.option("--all", "informational", is_flag=True, help="Include informational findings (agreement, ...).")
+@store_option
+@handles_errors
+def conflicts_command(
+    fmt: str,
+    types: tuple[str, ...],
+    sources: tuple[str, ...],
+    interventions: tuple[str, ...],
+    conditions: tuple[str, ...],
+    statuses: tuple[str, ...],
+    informational: bool,
+    store: Path | None,
+) -> None:
+    """List the conflicts found by `evkg reason`, with both sides' quotes."""
+    settings = settings_for(store=store)
+    project = Project.from_settings(settings)
+    target = OxigraphStore.open(Path(settings["store"]), read_only=True)
+    records = load_conflicts(target, QueryRegistry(project.queries))
+    filters = Filters(types, sources, interventions, conditions, statuses, informational)
+    selected = apply_filters(records, filters, target, project.iris)
+    render_ = {"table": to_table, "json": to_json, "csv": to_csv}[fmt]
+    click.echo(render_(selected), nl=False)
+
+
+@main.command("review")
+@click.argument("conflict")
+@click.option("--status", type=click.Choice(STATUSES), required=True)
+@click.option("--reviewer", required=True, help="Who decided.")
+@click.option("--rationale", required=True, help="Why.")
+@store_option
+@handles_errors
+def review_command(conflict: str, status: str, reviewer: str, rationale: str, store: Path | None) -> None:
+    """Record a review decision in the reviews file, then apply it to the store."""
+    settings = settings_for(store=store)
+    project = Project.from_settings(settings)
+    target = OxigraphStore.open(Path(settings["store"]), read_only=True)
+    known = {r.id for r in load_conflicts(target, QueryRegistry(project.queries))}
+    del target
+    if conflict not in known:
+        raise click.BadParameter(
+            f"no conflict {conflict!r} in the store; see `evkg conflicts --all`", param_hint="CONFLICT"
+        )
+    review = Review.model_validate(
+        {
+            "conflict": conflict,
+            "status": status,
+            "reviewer": reviewer,
+            "at": dt.datetime.now(dt.UTC),
+            "rationale": rationale,
+        }
+    )
+    add_review(Path(settings["reviews"]), review)
+    report = reason(project, Path(settings["store"]), Path(settings["reviews"]), settings["reasoner"])
+    click.echo(f"recorded: {conflict} is {status}; {report.conflicts} findings re-derived")

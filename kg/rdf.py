@@ -32,32 +32,56 @@ SOURCE_CLASSES = {
 }
 ENUMS: dict[str, dict[str, URIRef]] = {
     "phase": {"acute": EVKG.Acute, "subacute": EVKG.Subacute, "chronic": EVKG.Chronic},
-    "direction": {"for": EVKG.For, "against": EVKG.Against, "uncertain": EVKG.Uncertain,
-                  "no-recommendation": EVKG.NoRecommendation},
-    "line": {"first": EVKG.FirstLine, "second": EVKG.SecondLine, "later": EVKG.LaterLine,
-             "last-resort": EVKG.LastResort, "adjunct": EVKG.Adjunct},
+    "direction": {
+        "for": EVKG.For,
+        "against": EVKG.Against,
+        "uncertain": EVKG.Uncertain,
+        "no-recommendation": EVKG.NoRecommendation,
+    },
+    "line": {
+        "first": EVKG.FirstLine,
+        "second": EVKG.SecondLine,
+        "later": EVKG.LaterLine,
+        "last-resort": EVKG.LastResort,
+        "adjunct": EVKG.Adjunct,
+    },
     "strength": {"strong": EVKG.Strong, "conditional": EVKG.Conditional},
-    "certainty": {"high": EVKG.HighCertainty, "moderate": EVKG.ModerateCertainty,
-                  "low": EVKG.LowCertainty, "very-low": EVKG.VeryLowCertainty},
-    "finding": {"benefit": EVKG.Benefit, "harm": EVKG.Harm, "no-difference": EVKG.NoDifference,
-                "questioned": EVKG.Questioned},
-    "measure": {"relative-risk": EVKG.RelativeRisk, "odds-ratio": EVKG.OddsRatio,
-                "hazard-ratio": EVKG.HazardRatio, "mean-difference": EVKG.MeanDifference,
-                "standardized-mean-difference": EVKG.StandardizedMeanDifference,
-                "unspecified-ratio": EVKG.UnspecifiedRatio},
+    "certainty": {
+        "high": EVKG.HighCertainty,
+        "moderate": EVKG.ModerateCertainty,
+        "low": EVKG.LowCertainty,
+        "very-low": EVKG.VeryLowCertainty,
+    },
+    "finding": {
+        "benefit": EVKG.Benefit,
+        "harm": EVKG.Harm,
+        "no-difference": EVKG.NoDifference,
+        "questioned": EVKG.Questioned,
+    },
+    "measure": {
+        "relative-risk": EVKG.RelativeRisk,
+        "odds-ratio": EVKG.OddsRatio,
+        "hazard-ratio": EVKG.HazardRatio,
+        "mean-difference": EVKG.MeanDifference,
+        "standardized-mean-difference": EVKG.StandardizedMeanDifference,
+        "unspecified-ratio": EVKG.UnspecifiedRatio,
+    },
 }
 SEVERITY = {"contraindication": EVKG.Avoid, "caution": EVKG.UseWithCaution}
-DAYS = {"hour": Decimal(1) / Decimal(24), "day": Decimal(1), "week": Decimal(7),
-        "month": Decimal("30.4375"), "year": Decimal("365.25")}
-MATCH = {"exact": SKOS.exactMatch, "close": SKOS.closeMatch, "broad": SKOS.broadMatch,
-         "narrow": SKOS.narrowMatch}
+DAYS = {
+    "hour": Decimal(1) / Decimal(24),
+    "day": Decimal(1),
+    "week": Decimal(7),
+    "month": Decimal("30.4375"),
+    "year": Decimal("365.25"),
+}
+MATCH = {"exact": SKOS.exactMatch, "close": SKOS.closeMatch, "broad": SKOS.broadMatch, "narrow": SKOS.narrowMatch}
 
 
 def decimal(value: float | Decimal) -> Literal:
     """An xsd:decimal literal that keeps the written digits (1.5, not 1.5000000001)."""
     number = value if isinstance(value, Decimal) else Decimal(repr(value))
-    return Literal(number.normalize() if number == number.to_integral() else number,
-                   datatype=XSD.decimal)
+    return Literal(number.normalize() if number == number.to_integral() else number, datatype=XSD.decimal)
 
 
 def new_graph() -> Graph:
@@ -141,6 +165,7 @@ class GraphWriter:
         self.add(node, EVKG.url, Literal(src.url, datatype=XSD.anyURI) if src.url else None)
         self.add(node, DCTERMS.contributor, src.curated_by)
         self.add(node, EVKG.formatVersion, loaded.record.version)
+        self.add(node, EVKG.curationFile, loaded.path.name)
         if src.supersedes:
             self.add(node, EVKG.supersedes, self.iris.source(src.supersedes))
         if loaded.text is not None:

@@ -112,9 +112,7 @@ class Source(Record):
     issued: dt.date | None = None
     modified: dt.date | None = None
     url: str | None = None
-    text: str | None = Field(
-        None, description="Path of the document's text, relative to the YAML file."
-    )
+    text: str | None = Field(None, description="Path of the document's text, relative to the YAML file.")
     supersedes: Slug | None = Field(None, description="Id of the source this one replaces.")
     curated_by: str | None = None
     cites: list[CitedAuthority] = []
@@ -126,9 +124,7 @@ class Population(Record):
     condition: Slug
     phase: Phase | None = None
     subgroup: Slugs = Field([], description="Subgroup terms; all of them apply.")
-    underlying: Slugs = Field(
-        [], description="Conditions the condition results from; any of them."
-    )
+    underlying: Slugs = Field([], description="Conditions the condition results from; any of them.")
 
 
 class Span(Record):
@@ -265,7 +261,7 @@ Claim = Annotated[
 class SourceFile(Record):
     """One YAML file in sources/: a document, the terms it needs, and its claims."""
 
-    version: Literal[1] = FORMAT_VERSION
+    version: Literal[1] = 1
     source: Source
     terms: list[Term] = []
     claims: list[Claim] = []
@@ -274,7 +270,7 @@ class SourceFile(Record):
 class VocabularyFile(Record):
     """ontology/vocabulary.yaml: the shared terms."""
 
-    version: Literal[1] = FORMAT_VERSION
+    version: Literal[1] = 1
     terms: list[Term]
 
 

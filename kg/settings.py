@@ -40,6 +40,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("shapes", "ontology/shapes.ttl", "SHACL shapes every built graph must conform to."),
     Setting("queries", "queries", "Directory of named SPARQL queries."),
     Setting("base", "https://w3id.org/evidencekg/", "Base IRI under which data IRIs are minted."),
+    Setting("reviews", "sources/reviews/conflicts.yaml", "Review decisions on conflicts (kept in git)."),
+    Setting("reasoner", "hermit", "OWL reasoner for `evkg reason`: hermit or pellet."),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 

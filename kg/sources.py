@@ -13,6 +13,7 @@ from kg.quotes import NormalizedText, QuoteMatch
 from kg.terms import TermIndex
 from kg.yamlio import line_of, parse_record
 
+
 @dataclass(frozen=True)
 class LoadedSource:
     """A validated source file: its record, its text, and where each quote sits in the text."""
@@ -65,8 +66,11 @@ class SourceChecker:
         try:
             return NormalizedText(text_path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError) as exc:
-            self.problem(["source", "text"], f"cannot read the source text {text_path}: {exc}",
-                         "give a path relative to this YAML file, to a UTF-8 text file")
+            self.problem(
+                ["source", "text"],
+                f"cannot read the source text {text_path}: {exc}",
+                "give a path relative to this YAML file, to a UTF-8 text file",
+            )
             return None
 
     def check_claims(self, text: NormalizedText | None) -> dict[str, QuoteMatch]:
@@ -77,14 +81,20 @@ class SourceChecker:
         for index, claim in enumerate(self.record.claims):
             loc: list[int | str] = ["claims", index]
             if claim.id in seen:
-                self.problem([*loc, "id"], f"claim id `{claim.id}` is used twice (first at claims[{seen[claim.id]}])",
-                             "give every claim of a file its own id")
+                self.problem(
+                    [*loc, "id"],
+                    f"claim id `{claim.id}` is used twice (first at claims[{seen[claim.id]}])",
+                    "give every claim of a file its own id",
+                )
             seen.setdefault(claim.id, index)
             self.check_refs(loc, claim)
             for ref in claim.attributed_to:
                 if ref not in cited:
-                    self.problem([*loc, "attributed_to"], f"claim `{claim.id}` is attributed to `{ref}`, which the source does not cite",
-                                 f"add `{ref}` to source.cites, or use one of: {', '.join(sorted(cited)) or '(none cited)'}")
+                    self.problem(
+                        [*loc, "attributed_to"],
+                        f"claim `{claim.id}` is attributed to `{ref}`, which the source does not cite",
+                        f"add `{ref}` to source.cites, or use one of: {', '.join(sorted(cited)) or '(none cited)'}",
+                    )
             match = self.check_quote(loc, claim, text)
             if match is not None:
                 matches[claim.id] = match
@@ -97,31 +107,49 @@ class SourceChecker:
             if kind is None:
                 self.problem(where, f"claim `{claim.id}`: unknown term `{ref}` in {name}", self.terms.suggest(ref))
             elif kind not in kinds:
-                self.problem(where, f"claim `{claim.id}`: `{ref}` is a {kind} term, but {name} needs a {' or '.join(sorted(kinds))} term")
+                self.problem(
+                    where,
+                    f"claim `{claim.id}`: `{ref}` is a {kind} term, "
+                    f"but {name} needs a {' or '.join(sorted(kinds))} term",
+                )
         for example in getattr(claim, "examples", []):
             if self.terms.kind(example) and not self.terms.is_a(example, claim.intervention):
-                self.problem([*loc, "examples"], f"claim `{claim.id}`: example `{example}` is not a kind of `{claim.intervention}`",
-                             f"give `{example}` the parent `{claim.intervention}` in the vocabulary, or drop the example")
+                self.problem(
+                    [*loc, "examples"],
+                    f"claim `{claim.id}`: example `{example}` is not a kind of `{claim.intervention}`",
+                    f"give `{example}` the parent `{claim.intervention}` in the vocabulary, or drop the example",
+                )
 
     def check_quote(self, loc: list[int | str], claim: Any, text: NormalizedText | None) -> QuoteMatch | None:
         if text is None:
             if claim.locator is None and self.record.source.text is None:
-                self.problem(loc, f"claim `{claim.id}` has no locator and its source has no text to verify the quote against",
-                             "add `locator:` (section or recommendation number), or give the source a `text:`")
+                self.problem(
+                    loc,
+                    f"claim `{claim.id}` has no locator and its source has no text to verify the quote against",
+                    "add `locator:` (section or recommendation number), or give the source a `text:`",
+                )
             return None
         match = text.find(claim.quote)
         if match is None:
-            self.problem([*loc, "quote"], f"claim `{claim.id}`: the quote does not occur in {self.record.source.text}",
-                         "copy the words exactly from the text (only whitespace and quote-mark style may differ)")
+            self.problem(
+                [*loc, "quote"],
+                f"claim `{claim.id}`: the quote does not occur in {self.record.source.text}",
+                "copy the words exactly from the text (only whitespace and quote-mark style may differ)",
+            )
         return match
 
 
-def load_source(path: Path, terms: TermIndex) -> LoadedSource:
-    """Load one source file; raise SourceError listing every problem in it."""
+def load_source(path: Path, terms: TermIndex, shared: TermIndex | None = None) -> LoadedSource:
+    """Load one source file; raise SourceError listing every problem in it.
+
+    `shared` is the vocabulary plus the terms every other source file declares (so one source
+    may use a term another declared); without it, only the vocabulary and the file's own terms.
+    """
     record, data = parse_record(path, records.SourceFile)
-    local = terms.with_terms(path, data, record.terms)
-    checker = SourceChecker(path, data, record, local)
-    checker.problems.extend(local.problems)
+    own = terms.with_terms(path, data, record.terms)
+    known = own if shared is None else shared
+    checker = SourceChecker(path, data, record, known)
+    checker.problems.extend(own.problems)
     text = checker.read_text()
     quotes = checker.check_claims(text)
     if checker.problems:
@@ -138,37 +166,59 @@ def source_files(directory: Path) -> list[Path]:
 
 def load_sources(directory: Path, terms: TermIndex) -> list[LoadedSource]:
     """Load every source file of a directory; raise one SourceError with all problems of all files."""
+    paths = source_files(directory)
+    shared, problems = _shared_terms(paths, terms)
     loaded: list[LoadedSource] = []
-    problems: list[Problem] = []
-    for path in source_files(directory):
+    for path in paths:
         try:
-            loaded.append(load_source(path, terms))
+            loaded.append(load_source(path, terms, shared))
         except SourceError as exc:
-            problems.extend(exc.problems)
+            problems.extend(p for p in exc.problems if p not in problems)
     problems.extend(_cross_file_problems(loaded))
     if problems:
         raise SourceError(problems)
     return loaded
 
 
+def _shared_terms(paths: list[Path], terms: TermIndex) -> tuple[TermIndex, list[Problem]]:
+    """The vocabulary plus every term the source files declare (first pass over the files)."""
+    shared = terms
+    problems: list[Problem] = []
+    for path in paths:
+        try:
+            record, data = parse_record(path, records.SourceFile)
+        except SourceError as exc:
+            problems.extend(exc.problems)
+            continue
+        shared = shared.with_terms(path, data, record.terms)
+        problems.extend(p for p in shared.problems if p.path == path and p not in problems)
+    return shared, problems
+
+
 def _cross_file_problems(loaded: list[LoadedSource]) -> list[Problem]:
-    """Source ids unique across files; `supersedes` and source-declared terms resolvable."""
+    """Source ids unique across files; `supersedes` names a known source."""
     problems = []
     first: dict[str, Path] = {}
-    terms: dict[str, Path] = {}
     for item in loaded:
         if item.id in first:
-            problems.append(Problem(item.path, None, f"source id `{item.id}` is also used by {first[item.id]}",
-                                    "give each source file its own source.id"))
+            problems.append(
+                Problem(
+                    item.path,
+                    None,
+                    f"source id `{item.id}` is also used by {first[item.id]}",
+                    "give each source file its own source.id",
+                )
+            )
         first.setdefault(item.id, item.path)
-        for term in item.record.terms:
-            if term.id in terms:
-                problems.append(Problem(item.path, None, f"term `{term.id}` is also declared by {terms[term.id]}",
-                                        "declare a shared term once, in ontology/vocabulary.yaml"))
-            terms.setdefault(term.id, item.path)
     for item in loaded:
         target = item.record.source.supersedes
         if target and target not in first:
-            problems.append(Problem(item.path, None, f"source.supersedes names `{target}`, which no source file defines",
-                                    f"use one of: {', '.join(sorted(first))}"))
+            problems.append(
+                Problem(
+                    item.path,
+                    None,
+                    f"source.supersedes names `{target}`, which no source file defines",
+                    f"use one of: {', '.join(sorted(first))}",
+                )
+            )
     return problems

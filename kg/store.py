@@ -53,13 +53,24 @@ class OxigraphStore:
         return cls(ox.Store())
 
     # ---------------------------------------------------------------- reading
-    def query(self, sparql: str, *, bindings: dict[str, Any] | None = None,
-              union_default_graph: bool = True) -> Any:
+    def query(
+        self,
+        sparql: str,
+        *,
+        bindings: dict[str, Any] | None = None,
+        union_default_graph: bool = True,
+        base_iri: str | None = None,
+    ) -> Any:
         """Run a SPARQL query; the default graph is the union of all graphs unless told otherwise."""
         substitutions = {ox.Variable(name): value for name, value in (bindings or {}).items()}
         try:
-            return self.store.query(sparql, prefixes=PREFIXES, substitutions=substitutions or None,
-                                    use_default_graph_as_union=union_default_graph)
+            return self.store.query(
+                sparql,
+                prefixes=PREFIXES,
+                substitutions=substitutions or None,
+                use_default_graph_as_union=union_default_graph,
+                base_iri=base_iri,
+            )
         except SyntaxError as exc:
             raise QueryError(f"malformed SPARQL query: {exc}") from exc
         except OSError as exc:
@@ -78,8 +89,12 @@ class OxigraphStore:
         rdf_format = RDF_FORMATS[fmt]
         if graph is None and not rdf_format.supports_datasets:
             quads = self.store.quads_for_pattern(None, None, None, None)
-            return ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in quads),
-                                format=rdf_format, prefixes=PREFIXES) or b""
+            return (
+                ox.serialize(
+                    (ox.Triple(q.subject, q.predicate, q.object) for q in quads), format=rdf_format, prefixes=PREFIXES
+                )
+                or b""
+            )
         from_graph = ox.NamedNode(graph) if graph else None
         kwargs: dict[str, Any] = {"from_graph": from_graph} if from_graph else {}
         if rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
@@ -91,15 +106,15 @@ class OxigraphStore:
         """Add an RDF file to the store, atomically (all of it or nothing); return quads added."""
         rdf_format = RDF_FORMATS[fmt] if fmt else ox.RdfFormat.from_extension(path.suffix.lstrip("."))
         if rdf_format is None:
-            raise RdfInputError(f"{path}: unknown RDF file extension {path.suffix!r}; "
-                                f"pass --format ({', '.join(RDF_FORMATS)})")
+            raise RdfInputError(
+                f"{path}: unknown RDF file extension {path.suffix!r}; pass --format ({', '.join(RDF_FORMATS)})"
+            )
         before = self.count()
         target = ox.NamedNode(graph) if graph else None
         try:
             if target is not None and rdf_format.supports_datasets:
                 raise RdfInputError(f"{path}: a dataset format ({path.suffix}) keeps its own graph names; drop --graph")
-            kwargs = {"to_graph": target} if target is not None else {}
-            self.store.load(path=str(path), format=rdf_format, base_iri=path.resolve().as_uri(), **kwargs)
+            self.store.load(path=str(path), format=rdf_format, base_iri=path.resolve().as_uri(), to_graph=target)
         except SyntaxError as exc:
             raise RdfInputError(f"{path}: not valid {rdf_format.name}: {exc}") from exc
         except OSError as exc:
@@ -110,6 +125,13 @@ class OxigraphStore:
     def load_bytes(self, data: bytes, *, graph: str, fmt: ox.RdfFormat = ox.RdfFormat.N_TRIPLES) -> None:
         """Bulk-load serialized triples into one named graph (used while building a generation)."""
         self.store.bulk_load(data, format=fmt, to_graph=ox.NamedNode(graph))
+
+    def replace_graph(self, graph: str, triples: Any) -> None:
+        """Clear one named graph and fill it with pyoxigraph triples (inside a new generation)."""
+        name = ox.NamedNode(graph)
+        if self.store.contains_named_graph(name):
+            self.store.remove_graph(name)
+        self.store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, name) for t in triples)
 
 
 def write_generation(path: Path, fill: Callable[[OxigraphStore], None]) -> Path:
@@ -147,6 +169,24 @@ def _swap(path: Path, generation: Path) -> None:
     for old in path.glob("gen-*"):
         if old != generation:
             shutil.rmtree(old, ignore_errors=True)
+
+
+def derive_generation(path: Path, change: Callable[[OxigraphStore], None]) -> Path:
+    """Copy the live generation (hard links), apply `change` to the copy, make it live atomically."""
+    live = OxigraphStore.open(path, read_only=True).store
+    generation = _new_generation(path)
+    live.backup(str(generation))
+    del live
+    try:
+        store = ox.Store(str(generation))
+        change(OxigraphStore(store, path))
+        store.flush()
+        del store
+    except BaseException:
+        shutil.rmtree(generation, ignore_errors=True)
+        raise
+    _swap(path, generation)
+    return generation
 
 
 def snapshot(source: Path, target: Path) -> None:

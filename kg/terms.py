@@ -94,8 +94,14 @@ class TermIndex:
             if term.id in entries or term.id in ROOTS:
                 other = entries.get(term.id)
                 where = f"{other.path}:{other.line}" if other else "the ontology roots"
-                problems.append(Problem(path, line, f"term `{term.id}` is already declared in {where}",
-                                        "use the existing term, or choose another id"))
+                problems.append(
+                    Problem(
+                        path,
+                        line,
+                        f"term `{term.id}` is already declared in {where}",
+                        "use the existing term, or choose another id",
+                    )
+                )
                 continue
             entries[term.id] = TermEntry(term, path, line)
         return TermIndex(entries, problems)
@@ -107,17 +113,30 @@ class TermIndex:
             term = entry.term
             for parent in term.parent:
                 if parent not in self:
-                    problems.append(Problem(entry.path, entry.line, f"term `{term.id}`: unknown parent `{parent}`",
-                                            self.suggest(parent)))
+                    problems.append(
+                        Problem(
+                            entry.path, entry.line, f"term `{term.id}`: unknown parent `{parent}`", self.suggest(parent)
+                        )
+                    )
             if all(p in self for p in term.parent) and self.kind(term.id) is None:
-                problems.append(Problem(entry.path, entry.line,
-                                        f"term `{term.id}`: its parents lead to different kinds of term, or round in a cycle",
-                                        "give it parents of one kind (all interventions, or all conditions, ...)"))
+                problems.append(
+                    Problem(
+                        entry.path,
+                        entry.line,
+                        f"term `{term.id}`: its parents lead to different kinds of term, or round in a cycle",
+                        "give it parents of one kind (all interventions, or all conditions, ...)",
+                    )
+                )
             for component in term.components:
                 if self.kind(component) != "intervention":
-                    problems.append(Problem(entry.path, entry.line,
-                                            f"term `{term.id}`: component `{component}` is not a known intervention",
-                                            self.suggest(component)))
+                    problems.append(
+                        Problem(
+                            entry.path,
+                            entry.line,
+                            f"term `{term.id}`: component `{component}` is not a known intervention",
+                            self.suggest(component),
+                        )
+                    )
         return problems
 
 

@@ -32,7 +32,14 @@ def read_yaml(path: Path) -> Any:
     except MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         raise SourceError(
-            [Problem(path, line, f"YAML syntax error: {exc.problem}", "check indentation, colons and quoting on this line")]
+            [
+                Problem(
+                    path,
+                    line,
+                    f"YAML syntax error: {exc.problem}",
+                    "check indentation, colons and quoting on this line",
+                )
+            ]
         ) from exc
     except OSError as exc:
         raise SourceError([Problem(path, None, f"cannot read file: {exc.strerror}")]) from exc
@@ -71,7 +78,7 @@ def _describe(data: Any, loc: Sequence[int | str]) -> str:
     return ".".join(parts) or "file"
 
 
-def _fix_for(error: dict[str, Any]) -> str | None:
+def _fix_for(error: Any) -> str | None:
     """A suggestion for one pydantic error."""
     name = str(error["loc"][-1]) if error["loc"] else ""
     if error["type"] == "missing":

@@ -18,8 +18,12 @@ def test_build_writes_one_named_graph_per_source(seed_store: Path, seed_dataset:
     store = OxigraphStore.open(seed_store, read_only=True)
     graphs = store.named_graphs()
     base = "https://w3id.org/evidencekg/graph/"
-    assert set(graphs) == {base + "ontology", base + "vocabulary",
-                           base + "source/livestrong-back-spasm", base + "source/droracle-back-spasm"}
+    assert set(graphs) == {
+        base + "ontology",
+        base + "vocabulary",
+        base + "source/livestrong-back-spasm",
+        base + "source/droracle-back-spasm",
+    }
     assert store.count() == seed_dataset.triples
 
 
@@ -44,8 +48,9 @@ def test_failed_build_leaves_the_store_unchanged(
     before = _snapshot(writable_store)
     directory = sources_dir("tiny")
     path = directory / "tiny.yaml"
-    broken = {"quote": ("quote: Avoid extended bed rest.", "quote: Never rest."),
-              "yaml": ("claims:", "claims: [")}[mistake]
+    broken = {"quote": ("quote: Avoid extended bed rest.", "quote: Never rest."), "yaml": ("claims:", "claims: [")}[
+        mistake
+    ]
     path.write_text(path.read_text().replace(*broken))
     result = evkg("build", "--sources", directory, "--store", writable_store)
     assert result.exit_code == 2
@@ -54,8 +59,9 @@ def test_failed_build_leaves_the_store_unchanged(
     assert len(list(live_generations(writable_store))) == 1
 
 
-def test_rebuild_replaces_content(evkg: Callable[..., object], writable_store: Path,
-                                  sources_dir: Callable[..., Path]) -> None:
+def test_rebuild_replaces_content(
+    evkg: Callable[..., object], writable_store: Path, sources_dir: Callable[..., Path]
+) -> None:
     result = evkg("build", "--sources", sources_dir("tiny"), "--store", writable_store)
     assert result.exit_code == 0, result.output
     graphs = OxigraphStore.open(writable_store, read_only=True).named_graphs()
@@ -74,8 +80,15 @@ def _graphs(dataset: RdfDataset) -> dict[str, Graph]:
 
 
 @pytest.mark.parametrize(("fmt", "parser"), [("trig", "trig"), ("nquads", "nquads"), ("jsonld", "json-ld")])
-def test_export_round_trips(evkg: Callable[..., object], seed_store: Path, project: Project,
-                            seed_dataset: Dataset, tmp_path: Path, fmt: str, parser: str) -> None:
+def test_export_round_trips(
+    evkg: Callable[..., object],
+    seed_store: Path,
+    project: Project,
+    seed_dataset: Dataset,
+    tmp_path: Path,
+    fmt: str,
+    parser: str,
+) -> None:
     out = tmp_path / f"dump.{fmt}"
     result = evkg("export", "--format", fmt, "--store", seed_store, "--output", out)
     assert result.exit_code == 0, result.output
@@ -94,8 +107,9 @@ def test_load_adds_a_file_into_a_graph(evkg: Callable[..., object], writable_sto
     assert store.count("http://example.org/g") == 1
 
 
-def test_load_of_a_broken_file_changes_nothing(evkg: Callable[..., object], writable_store: Path,
-                                                tmp_path: Path) -> None:
+def test_load_of_a_broken_file_changes_nothing(
+    evkg: Callable[..., object], writable_store: Path, tmp_path: Path
+) -> None:
     before = _snapshot(writable_store)
     broken = tmp_path / "broken.ttl"
     broken.write_text("<http://example.org/a> <http://example.org/p> 'x' .\n<http://example.org/b> oops .\n")

@@ -4,7 +4,7 @@ import pytest
 
 from kg.quotes import NormalizedText
 
-TEXT = 'He said “take  rest”\nthen\t\tleft. It’s fine.'
+TEXT = "He said “take  rest”\nthen\t\tleft. It’s fine."
 
 
 @pytest.mark.parametrize(

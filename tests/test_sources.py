@@ -41,22 +41,52 @@ def test_tiny_fixture_verifies_despite_quote_marks(
 # (what is wrong, text to replace in tiny.yaml, replacement, words in the error, text on its line)
 MISTAKES = [
     ("bad YAML", "direction: for\n", "direction: [for\n", "YAML syntax error", None),
-    ("unknown term", "intervention: nsaid\n    examples", "intervention: nsiad\n    examples",
-     "unknown term `nsiad`", "intervention: nsiad"),
-    ("quote not in text", "quote: Avoid extended bed rest.", "quote: Avoid all bed rest.",
-     "does not occur in tiny.txt", "quote: Avoid all bed rest."),
+    (
+        "unknown term",
+        "intervention: nsaid\n    examples",
+        "intervention: nsiad\n    examples",
+        "unknown term `nsiad`",
+        "intervention: nsiad",
+    ),
+    (
+        "quote not in text",
+        "quote: Avoid extended bed rest.",
+        "quote: Avoid all bed rest.",
+        "does not occur in tiny.txt",
+        "quote: Avoid all bed rest.",
+    ),
     ("missing field", "    direction: against\n", "", "direction", "id: avoid-bed-rest"),
     ("misspelt key", "line: first", "lien: first", "did you mean `line`", "lien: first"),
     ("bad enum value", "direction: for", "direction: maybe", "'for'", "direction: maybe"),
-    ("uncited authority", "attributed_to: tiny-authority", "attributed_to: someone-else",
-     "does not cite", "attributed_to: someone-else"),
-    ("wrong kind of term", "condition: back-muscle-spasm, phase: acute",
-     "condition: nsaid, phase: acute", "needs a condition term", "condition: nsaid"),
-    ("example outside class", "examples: [ibuprofen]", "examples: [cyclobenzaprine]",
-     "is not a kind of `nsaid`", "examples: [cyclobenzaprine]"),
-    ("unknown claim kind", "kind: caution", "kind: warning", "kind: recommendation, evidence",
-     "id: elderly-caution"),
-    ("duplicate claim id", "id: avoid-bed-rest", "id: nsaid-first", "used twice", "id: nsaid-first\n    kind: recommendation\n    intervention: extended"),
+    (
+        "uncited authority",
+        "attributed_to: tiny-authority",
+        "attributed_to: someone-else",
+        "does not cite",
+        "attributed_to: someone-else",
+    ),
+    (
+        "wrong kind of term",
+        "condition: back-muscle-spasm, phase: acute",
+        "condition: nsaid, phase: acute",
+        "needs a condition term",
+        "condition: nsaid",
+    ),
+    (
+        "example outside class",
+        "examples: [ibuprofen]",
+        "examples: [cyclobenzaprine]",
+        "is not a kind of `nsaid`",
+        "examples: [cyclobenzaprine]",
+    ),
+    ("unknown claim kind", "kind: caution", "kind: warning", "kind: recommendation, evidence", "id: elderly-caution"),
+    (
+        "duplicate claim id",
+        "id: avoid-bed-rest",
+        "id: nsaid-first",
+        "used twice",
+        "id: nsaid-first\n    kind: recommendation\n    intervention: extended",
+    ),
     ("caution without subgroup", "subgroup: [elderly]", "phase: acute", "subgroup", "id: elderly-caution"),
 ]
 
@@ -68,8 +98,13 @@ def line_with(text: str, anchor: str) -> int:
 
 @pytest.mark.parametrize(("what", "old", "new", "words", "anchor"), MISTAKES, ids=[m[0] for m in MISTAKES])
 def test_mistake_is_reported_with_file_and_line(
-    sources_dir: Callable[..., Path], project_with: Callable[[Path], Project],
-    what: str, old: str, new: str, words: str, anchor: str | None,
+    sources_dir: Callable[..., Path],
+    project_with: Callable[[Path], Project],
+    what: str,
+    old: str,
+    new: str,
+    words: str,
+    anchor: str | None,
 ) -> None:
     directory = sources_dir("tiny")
     path = directory / "tiny.yaml"

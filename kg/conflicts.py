@@ -1,0 +1,205 @@
+"""Run the conflict rules inside the store and write the conflicts graph with its provenance."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from kg.build import Finding, Project
+from kg.inference import Inference, explain_unsatisfiable, infer, tbox_from_store
+from kg.namespaces import EVKG, Iris
+from kg.queries import NamedQuery, QueryRegistry
+from kg.reasoner import Reasoner
+from kg.reviews import Review, load_reviews
+from kg.store import OxigraphStore, derive_generation
+
+RULE_PREFIX = "conflicts/"
+STATUS_NODES = {
+    "candidate": EVKG.Candidate,
+    "confirmed": EVKG.Confirmed,
+    "explained-by-context": EVKG.ExplainedByContextStatus,
+    "dismissed": EVKG.Dismissed,
+}
+Progress = Callable[[str], None]
+
+
+def n(iri: Any) -> ox.NamedNode:
+    return ox.NamedNode(str(iri))
+
+
+def lit(value: Any, datatype: str | None = None) -> ox.Literal:
+    return ox.Literal(str(value), datatype=ox.NamedNode(datatype)) if datatype else ox.Literal(str(value))
+
+
+XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
+RDF_TYPE = n("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+RDFS_LABEL = n("http://www.w3.org/2000/01/rdf-schema#label")
+DCT = "http://purl.org/dc/terms/"
+PROV = "http://www.w3.org/ns/prov#"
+
+
+@dataclass
+class ReasonReport:
+    """What `evkg reason` did: the reasoner's verdict, counts per rule, timings, findings."""
+
+    reasoner: str = ""
+    inferred_triples: int = 0
+    per_rule: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    stale_reviews: list[str] = field(default_factory=list)
+
+    @property
+    def conflicts(self) -> int:
+        return sum(self.per_rule.values())
+
+
+def rules(registry: QueryRegistry) -> list[NamedQuery]:
+    """The conflict rules: every query file under queries/conflicts/."""
+    return [q for q in registry if q.name.startswith(RULE_PREFIX)]
+
+
+class RuleRunner:
+    """Evaluates the rules in a store and stamps each finding with its rule, run and review."""
+
+    def __init__(self, iris: Iris, reviews: dict[str, Review], run: ox.NamedNode) -> None:
+        self.iris, self.reviews, self.run = iris, reviews, run
+        self.seen_ids: set[str] = set()
+
+    def evaluate(self, store: OxigraphStore, rule: NamedQuery) -> list[ox.Triple]:
+        """The rule's CONSTRUCT result plus identifier, rule, run and status of each finding."""
+        triples = list(store.query(rule.text, base_iri=self.iris.base))
+        findings = {
+            t.subject
+            for t in triples
+            if t.predicate == RDF_TYPE and t.object in (n(EVKG.Conflict), n(EVKG.InformationalFinding))
+        }
+        rule_node = n(self.iris.resource("rule", rule.name.removeprefix(RULE_PREFIX)))
+        for finding in sorted(findings, key=lambda f: f.value):
+            triples.extend(
+                self.stamp(
+                    finding,
+                    rule_node,
+                    any(t.subject == finding and t.object == n(EVKG.ExplainedByContext) for t in triples),
+                )
+            )
+        return triples
+
+    def stamp(self, finding: Any, rule_node: ox.NamedNode, explained: bool) -> Iterable[ox.Triple]:
+        ident = finding.value.rsplit("/", 1)[-1]
+        self.seen_ids.add(ident)
+        yield ox.Triple(finding, n(DCT + "identifier"), lit(ident))
+        yield ox.Triple(finding, n(EVKG.rule), rule_node)
+        yield ox.Triple(finding, n(PROV + "wasGeneratedBy"), self.run)
+        review = self.reviews.get(ident)
+        status = review.status if review else ("explained-by-context" if explained else "candidate")
+        yield ox.Triple(finding, n(EVKG.status), n(STATUS_NODES[status]))
+        if review:
+            yield ox.Triple(finding, n(EVKG.reviewer), lit(review.reviewer))
+            yield ox.Triple(finding, n(EVKG.reviewedAt), lit(review.at.isoformat(), XSD_DATETIME))
+            yield ox.Triple(finding, n(EVKG.rationale), lit(review.rationale))
+
+    def describe_rule(self, rule: NamedQuery) -> Iterable[ox.Triple]:
+        node = n(self.iris.resource("rule", rule.name.removeprefix(RULE_PREFIX)))
+        yield ox.Triple(node, RDF_TYPE, n(EVKG.Rule))
+        yield ox.Triple(node, RDFS_LABEL, lit(rule.title))
+        yield ox.Triple(node, n(DCT + "description"), lit(rule.description))
+        yield ox.Triple(node, n("http://www.w3.org/1999/02/22-rdf-syntax-ns#value"), lit(rule.text))
+        yield ox.Triple(node, n(DCT + "source"), lit(f"queries/{rule.name}.rq"))
+        yield ox.Triple(self.run, n(PROV + "used"), node)
+
+
+def run_triples(run: ox.NamedNode, iris: Iris, reasoner: str, started: dt.datetime) -> list[ox.Triple]:
+    """PROV-O description of one reasoning run and the software that did it."""
+    agent = n(iris.resource("agent", f"{reasoner}-owlready2"))
+    ended = dt.datetime.now(dt.UTC)
+    return [
+        ox.Triple(run, RDF_TYPE, n(EVKG.ReasoningRun)),
+        ox.Triple(run, RDFS_LABEL, lit(f"evkg reason at {started.isoformat(timespec='seconds')}")),
+        ox.Triple(run, n(PROV + "startedAtTime"), lit(started.isoformat(), XSD_DATETIME)),
+        ox.Triple(run, n(PROV + "endedAtTime"), lit(ended.isoformat(), XSD_DATETIME)),
+        ox.Triple(run, n(PROV + "wasAssociatedWith"), agent),
+        ox.Triple(agent, RDF_TYPE, n(PROV + "SoftwareAgent")),
+        ox.Triple(
+            agent,
+            RDFS_LABEL,
+            lit(
+                f"{'HermiT' if reasoner == 'hermit' else 'Pellet'} through owlready2 "
+                f"{version('owlready2')}, EvidenceKG {version('evidencekg')}"
+            ),
+        ),
+    ]
+
+
+def declared_in(store: OxigraphStore, iris: Iris) -> dict[str, str]:
+    """Term IRI -> the file that declares it (vocabulary or a source file)."""
+    query = (
+        "SELECT ?t ?g ?file WHERE { GRAPH ?g { ?t a owl:Class } OPTIONAL { GRAPH ?g { ?s evkg:curationFile ?file } } }"
+    )
+    found = {}
+    for row in store.query(query, union_default_graph=False):
+        graph = row["g"].value
+        name = "ontology/vocabulary.yaml" if graph == str(iris.vocabulary_graph) else graph
+        found[row["t"].value] = f"sources/{row['file'].value}" if row["file"] is not None else name
+    return found
+
+
+def reason(
+    project: Project,
+    store_path: Path,
+    reviews_path: Path,
+    reasoner: Reasoner = "hermit",
+    progress: Progress = lambda _: None,
+) -> ReasonReport:
+    """Reasoner + conflict rules -> new generation with the inferred and conflicts graphs."""
+    report = ReasonReport(reasoner=reasoner)
+    started = dt.datetime.now(dt.UTC)
+    registry = QueryRegistry(project.queries)
+    live = OxigraphStore.open(store_path, read_only=True)
+    tbox = tbox_from_store(live, project.iris, registry.resolve("reasoning/tbox").text)
+    progress(f"classifying {len(tbox)} ontology and term triples with {reasoner}")
+    clock = time.perf_counter()
+    inference = infer(tbox, reasoner)
+    report.seconds["reasoner"] = time.perf_counter() - clock
+    if not inference.report.consistent or inference.report.unsatisfiable:
+        report.findings = explain_unsatisfiable(tbox, inference.report, declared_in(live, project.iris))
+        return report
+    del live
+    reviews = load_reviews(reviews_path)
+    run = n(project.iris.resource("run", started.strftime("%Y%m%dT%H%M%S%fZ")))
+
+    def change(store: OxigraphStore) -> None:
+        write_inferred(store, project.iris, inference, report, run)
+        runner = RuleRunner(project.iris, reviews, run)
+        triples = run_triples(run, project.iris, reasoner, started)
+        for rule in rules(registry):
+            clock = time.perf_counter()
+            found = runner.evaluate(store, rule)
+            report.seconds[rule.name] = time.perf_counter() - clock
+            report.per_rule[rule.name] = sum(1 for t in found if t.predicate == n(EVKG.rule))
+            progress(f"{rule.name}: {report.per_rule[rule.name]} in {report.seconds[rule.name]:.2f} s")
+            triples.extend(found)
+            triples.extend(runner.describe_rule(rule))
+        store.replace_graph(str(project.iris.graph("conflicts")), triples)
+        report.stale_reviews = sorted(set(reviews) - runner.seen_ids)
+
+    derive_generation(store_path, change)
+    return report
+
+
+def write_inferred(
+    store: OxigraphStore, iris: Iris, inference: Inference, report: ReasonReport, run: ox.NamedNode
+) -> None:
+    """Replace the inferred graph with the closure, coveredBy and the run's provenance."""
+    triples = [ox.Triple(n(s), n(p), n(o)) for s, p, o in inference.triples]
+    graph = n(iris.graph("inferred"))
+    triples.append(ox.Triple(graph, n(PROV + "wasGeneratedBy"), run))
+    store.replace_graph(str(iris.graph("inferred")), triples)
+    report.inferred_triples = len(triples)

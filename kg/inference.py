@@ -1,0 +1,118 @@
+"""The inferred graph: the OWL reasoner's subsumption closure and what follows from it."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, URIRef
+from rdflib.namespace import OWL, RDF, RDFS
+
+from kg.build import Finding
+from kg.namespaces import EVKG, Iris
+from kg.reasoner import Reasoner, ReasonerReport, classify
+from kg.store import OxigraphStore
+
+VOCABULARY_FILE = "ontology/vocabulary.yaml"
+
+
+@dataclass
+class Inference:
+    """The reasoner's report and the triples of the inferred graph."""
+
+    report: ReasonerReport
+    triples: list[tuple[URIRef, URIRef, URIRef]]
+
+
+def tbox_from_store(store: OxigraphStore, iris: Iris, tbox_query: str) -> Graph:
+    """The ontology graph plus every class declared anywhere in the store, as rdflib."""
+    graph = Graph()
+    ontology = ox.NamedNode(str(iris.ontology_graph))
+    data = ox.serialize(
+        (
+            ox.Triple(q.subject, q.predicate, q.object)
+            for q in store.store.quads_for_pattern(None, None, None, ontology)
+        ),
+        format=ox.RdfFormat.N_TRIPLES,
+    )
+    graph.parse(data=data or b"", format="nt")
+    classes = ox.serialize(store.query(tbox_query), format=ox.RdfFormat.N_TRIPLES)
+    graph.parse(data=classes or b"", format="nt")
+    return graph
+
+
+def infer(tbox: Graph, reasoner: Reasoner = "hermit") -> Inference:
+    """Classify with the OWL reasoner and derive the closure and `evkg:coveredBy`."""
+    report = classify([tbox], reasoner)
+    if not report.consistent or report.unsatisfiable:
+        return Inference(report, [])
+    named = {s for s in tbox.subjects(RDF.type, OWL.Class) if isinstance(s, URIRef)}
+    ancestors: dict[URIRef, set[URIRef]] = defaultdict(set)
+    for sub, sup in report.subsumptions:
+        ancestors[URIRef(sub)].add(URIRef(sup))
+    for cls in named:
+        ancestors[cls].add(cls)
+    triples = [(sub, RDFS.subClassOf, sup) for sub, sups in ancestors.items() for sup in sups]
+    triples.extend((x, EVKG.coveredBy, y) for x, y in covered_by(tbox, ancestors))
+    return Inference(report, sorted(set(triples)))
+
+
+def components(tbox: Graph) -> dict[URIRef, set[URIRef]]:
+    """Direct components of each combination term (from hasComponent restrictions)."""
+    found: dict[URIRef, set[URIRef]] = defaultdict(set)
+    for term, restriction in tbox.subject_objects(RDFS.subClassOf):
+        if isinstance(restriction, BNode) and (restriction, OWL.onProperty, EVKG.hasComponent) in tbox:
+            filler = tbox.value(restriction, OWL.someValuesFrom)
+            if isinstance(filler, URIRef) and isinstance(term, URIRef):
+                found[term].add(filler)
+    return found
+
+
+def covered_by(tbox: Graph, ancestors: dict[URIRef, set[URIRef]]) -> Iterable[tuple[URIRef, URIRef]]:
+    """(x, y) where advice about intervention y applies to x: x below y, or a component of x below y."""
+    parts = components(tbox)
+    for term, ups in ancestors.items():
+        if EVKG.Intervention not in ups:
+            continue
+        covering = set(ups)
+        for up in ups:  # a combination inherits the components of the combinations above it
+            for component in parts.get(up, ()):
+                covering |= ancestors.get(component, {component})
+        for target in covering:
+            if EVKG.Intervention in ancestors.get(target, set()) and target != EVKG.Intervention:
+                yield term, target
+
+
+def explain_unsatisfiable(tbox: Graph, report: ReasonerReport, declared_in: dict[str, str]) -> list[Finding]:
+    """Name the disjoint classes an unsatisfiable term falls under, and the file it came from."""
+    disjoint = _disjoint_pairs(tbox)
+    findings = []
+    for iri in report.unsatisfiable:
+        term = URIRef(iri)
+        ups = set(tbox.transitive_objects(term, RDFS.subClassOf)) - {term}
+        clashes = sorted(f"{_name(a)} and {_name(b)}" for a, b in disjoint if a in ups and b in ups)
+        where = declared_in.get(iri, "an unknown file")
+        why = "; ".join(clashes) if clashes else "its axioms (run the reasoner with an explanation tool)"
+        findings.append(
+            Finding("reasoner", iri, f"unsatisfiable: it is below disjoint classes {why}; declared in {where}")
+        )
+    if not report.consistent:
+        findings.append(Finding("reasoner", "ontology", f"inconsistent: {report.message}"))
+    return findings
+
+
+def _disjoint_pairs(tbox: Graph) -> set[tuple[URIRef, URIRef]]:
+    pairs: set[tuple[URIRef, URIRef]] = set()
+    for a, b in tbox.subject_objects(OWL.disjointWith):
+        pairs.add((a, b))  # type: ignore[arg-type]
+    for group in tbox.subjects(RDF.type, OWL.AllDisjointClasses):
+        head = tbox.value(group, OWL.members)
+        members = list(tbox.items(head)) if head is not None else []
+        pairs.update((a, b) for i, a in enumerate(members) for b in members[i + 1 :])  # type: ignore[misc]
+    return pairs
+
+
+def _name(iri: URIRef) -> str:
+    return str(iri).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
