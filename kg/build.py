@@ -150,11 +150,12 @@ def check_findings(registry: QueryRegistry, store: OxigraphStore) -> list[Findin
     return findings
 
 
-def check(project: Project, progress: Progress = lambda _: None) -> Dataset:
+def check(project: Project, progress: Progress = lambda _: None, *, shapes: bool = True) -> Dataset:
     """Validate everything without touching the store; findings are listed on the dataset."""
     dataset = assemble(project, progress)
-    progress("validating against SHACL shapes")
-    dataset.findings.extend(shacl_findings(project, dataset))
+    if shapes:
+        progress("validating against SHACL shapes")
+        dataset.findings.extend(shacl_findings(project, dataset))
     scratch = OxigraphStore.in_memory()
     fill(scratch, dataset)
     progress("running data checks")
@@ -170,9 +171,9 @@ class BuildRejected(Exception):
         super().__init__(f"{len(findings)} finding(s); the store was left as it was")
 
 
-def build(project: Project, store_path: Path, progress: Progress = lambda _: None) -> Dataset:
+def build(project: Project, store_path: Path, progress: Progress = lambda _: None, *, shapes: bool = True) -> Dataset:
     """Check, then write a new store generation and make it live atomically."""
-    dataset = check(project, progress)
+    dataset = check(project, progress, shapes=shapes)
     if dataset.findings:
         raise BuildRejected(dataset.findings)
     progress(f"writing {dataset.triples} triples to {store_path}")

@@ -15,13 +15,13 @@ import click
 from kg.audit import Filters, apply_filters, load_conflicts, to_csv, to_json, to_table
 from kg.build import BuildRejected, Project, build, check
 from kg.conflicts import reason
-from kg.errors import EvkgError, SourceError
+from kg.errors import EvkgError, SourceError, StoreError
 from kg.queries import QueryRegistry
 from kg.records import source_schema
 from kg.results import render
 from kg.reviews import STATUSES, Review, add_review
 from kg.settings import load_settings
-from kg.store import RDF_FORMATS, OxigraphStore
+from kg.store import CURRENT, RDF_FORMATS, OxigraphStore
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -107,12 +107,13 @@ def check_command(sources: Path | None) -> None:
 @main.command("build")
 @sources_option
 @store_option
+@click.option("--skip-shapes", is_flag=True, help="Skip SHACL validation (bulk loads of machine-made sources).")
 @handles_errors
-def build_command(sources: Path | None, store: Path | None) -> None:
+def build_command(sources: Path | None, store: Path | None, skip_shapes: bool) -> None:
     """Build the graph from sources + ontology into a new store generation (atomic)."""
     settings = settings_for(sources=sources, store=store)
     try:
-        dataset = build(Project.from_settings(settings), Path(settings["store"]), progress)
+        dataset = build(Project.from_settings(settings), Path(settings["store"]), progress, shapes=not skip_shapes)
     except BuildRejected as exc:
         report_findings(exc.findings)
         click.echo("build rejected; the store was left as it was.", err=True)
@@ -313,3 +314,23 @@ def review_command(conflict: str, status: str, reviewer: str, rationale: str, st
     add_review(Path(settings["reviews"]), review)
     report = reason(project, Path(settings["store"]), Path(settings["reviews"]), settings["reasoner"])
     click.echo(f"recorded: {conflict} is {status}; {report.conflicts} findings re-derived")
+
+
+@main.command("bench")
+@click.option("--sizes", default="1000,10000,100000", show_default=True, help="Comma-separated claim counts.")
+@click.option("--skip-shapes/--shapes", default=True, show_default=True, help="SHACL validation during the build.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the Markdown report to this file.",
+)
+def bench_command(sizes: str, skip_shapes: bool, output: Path | None) -> None:
+    """Benchmark build + reason on synthetic corpora with planted conflicts (time, memory, precision, recall)."""
+    from kg.bench import main as run_bench
+
+    text = run_bench([int(s) for s in sizes.split(",")], shapes=not skip_shapes)
+    click.echo(text)
+    if output:
+        output.write_text(text)

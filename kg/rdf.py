@@ -13,6 +13,7 @@ from kg import records
 from kg.namespaces import EVKG, OA, PREFIXES, Iris, code_iri
 from kg.sources import LoadedSource
 from kg.terms import TermIndex
+from kg.yamlio import Located
 
 CLAIM_CLASSES = {
     "recommendation": EVKG.Recommendation,
@@ -324,6 +325,6 @@ def vocabulary_graph(iris: Iris, terms: TermIndex) -> Graph:
 
 def source_graph(iris: Iris, terms: TermIndex, loaded: LoadedSource) -> Graph:
     """One source file as its own graph."""
-    writer = GraphWriter(iris, terms.with_terms(loaded.path, {}, loaded.record.terms))
+    writer = GraphWriter(iris, terms.with_terms(Located(None), loaded.record.terms))
     writer.source(loaded)
     return writer.graph

@@ -11,7 +11,7 @@ from kg import records
 from kg.errors import Problem, SourceError
 from kg.quotes import NormalizedText, QuoteMatch
 from kg.terms import TermIndex
-from kg.yamlio import line_of, parse_record
+from kg.yamlio import Located, parse_record
 
 
 @dataclass(frozen=True)
@@ -50,12 +50,12 @@ def _claim_refs(claim: Any) -> Iterable[tuple[str, str, set[str]]]:
 class SourceChecker:
     """Cross-reference checks of one source file against the vocabulary and its text."""
 
-    def __init__(self, path: Path, data: Any, record: records.SourceFile, terms: TermIndex) -> None:
-        self.path, self.data, self.record, self.terms = path, data, record, terms
+    def __init__(self, path: Path, lines: Located, record: records.SourceFile, terms: TermIndex) -> None:
+        self.path, self.lines, self.record, self.terms = path, lines, record, terms
         self.problems: list[Problem] = []
 
     def problem(self, loc: Sequence[int | str], message: str, fix: str | None = None) -> None:
-        self.problems.append(Problem(self.path, line_of(self.data, loc), message, fix))
+        self.problems.append(Problem(self.path, self.lines.line(loc), message, fix))
 
     def read_text(self) -> NormalizedText | None:
         """The source's text, or None when it has none (quotes then need locators)."""
@@ -139,17 +139,19 @@ class SourceChecker:
         return match
 
 
-def load_source(path: Path, terms: TermIndex, shared: TermIndex | None = None) -> LoadedSource:
-    """Load one source file; raise SourceError listing every problem in it.
+def load_source(path: Path, terms: TermIndex) -> LoadedSource:
+    """Load one source file on its own (vocabulary + its own terms); raise SourceError on problems."""
+    record, lines = parse_record(path, records.SourceFile)
+    own = terms.with_terms(lines, record.terms)
+    return check_source(path, record, lines, own, own.problems)
 
-    `shared` is the vocabulary plus the terms every other source file declares (so one source
-    may use a term another declared); without it, only the vocabulary and the file's own terms.
-    """
-    record, data = parse_record(path, records.SourceFile)
-    own = terms.with_terms(path, data, record.terms)
-    known = own if shared is None else shared
-    checker = SourceChecker(path, data, record, known)
-    checker.problems.extend(own.problems)
+
+def check_source(
+    path: Path, record: records.SourceFile, lines: Located, known: TermIndex, problems: list[Problem]
+) -> LoadedSource:
+    """Cross-check a parsed source against the known terms and its text."""
+    checker = SourceChecker(path, lines, record, known)
+    checker.problems.extend(problems)
     text = checker.read_text()
     quotes = checker.check_claims(text)
     if checker.problems:
@@ -165,34 +167,31 @@ def source_files(directory: Path) -> list[Path]:
 
 
 def load_sources(directory: Path, terms: TermIndex) -> list[LoadedSource]:
-    """Load every source file of a directory; raise one SourceError with all problems of all files."""
-    paths = source_files(directory)
-    shared, problems = _shared_terms(paths, terms)
-    loaded: list[LoadedSource] = []
-    for path in paths:
+    """Load every source file of a directory; raise one SourceError with all problems of all files.
+
+    Terms declared by any source file may be used by every other one.
+    """
+    parsed: list[tuple[Path, records.SourceFile, Located]] = []
+    problems: list[Problem] = []
+    for path in source_files(directory):
         try:
-            loaded.append(load_source(path, terms, shared))
+            record, lines = parse_record(path, records.SourceFile)
         except SourceError as exc:
-            problems.extend(p for p in exc.problems if p not in problems)
+            problems.extend(exc.problems)
+            continue
+        parsed.append((path, record, lines))
+    shared = terms.extended((lines, record.terms) for _, record, lines in parsed)
+    loaded: list[LoadedSource] = []
+    for path, record, lines in parsed:
+        own = [p for p in shared.problems if p.path == path]
+        try:
+            loaded.append(check_source(path, record, lines, shared, own))
+        except SourceError as exc:
+            problems.extend(exc.problems)
     problems.extend(_cross_file_problems(loaded))
     if problems:
         raise SourceError(problems)
     return loaded
-
-
-def _shared_terms(paths: list[Path], terms: TermIndex) -> tuple[TermIndex, list[Problem]]:
-    """The vocabulary plus every term the source files declare (first pass over the files)."""
-    shared = terms
-    problems: list[Problem] = []
-    for path in paths:
-        try:
-            record, data = parse_record(path, records.SourceFile)
-        except SourceError as exc:
-            problems.extend(exc.problems)
-            continue
-        shared = shared.with_terms(path, data, record.terms)
-        problems.extend(p for p in shared.problems if p.path == path and p not in problems)
-    return shared, problems
 
 
 def _cross_file_problems(loaded: list[LoadedSource]) -> list[Problem]:

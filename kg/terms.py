@@ -6,11 +6,10 @@ import difflib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from kg import records
 from kg.errors import Problem, SourceError
-from kg.yamlio import line_of, parse_record
+from kg.yamlio import Located, parse_record
 
 ROOTS: dict[str, tuple[str, str]] = {
     "intervention": ("Intervention", "intervention"),
@@ -27,11 +26,19 @@ ROOTS: dict[str, tuple[str, str]] = {
 
 @dataclass(frozen=True)
 class TermEntry:
-    """A term and the file and line it was declared at."""
+    """A term, the file it was declared in and its index under `terms:` there."""
 
     term: records.Term
-    path: Path
-    line: int | None
+    lines: Located
+    index: int
+
+    @property
+    def path(self) -> Path:
+        return self.lines.path or Path("?")
+
+    @property
+    def line(self) -> int | None:
+        return self.lines.line(["terms", self.index])
 
 
 class TermIndex:
@@ -85,25 +92,16 @@ class TermIndex:
         hint = f"did you mean {', '.join(f'`{c}`' for c in close)}? " if close else ""
         return hint + "or declare it under `terms:` in this file or in ontology/vocabulary.yaml"
 
-    def with_terms(self, path: Path, data: Any, terms: Iterable[records.Term]) -> TermIndex:
+    def with_terms(self, lines: Located, terms: Iterable[records.Term]) -> TermIndex:
         """A new index with a source file's own terms added (problems for clashes)."""
+        return self.extended([(lines, terms)])
+
+    def extended(self, groups: Iterable[tuple[Located, Iterable[records.Term]]]) -> TermIndex:
+        """A new index with the terms of several files added (problems for clashes)."""
         entries = dict(self.entries)
         problems = []
-        for index, term in enumerate(terms):
-            line = line_of(data, ["terms", index])
-            if term.id in entries or term.id in ROOTS:
-                other = entries.get(term.id)
-                where = f"{other.path}:{other.line}" if other else "the ontology roots"
-                problems.append(
-                    Problem(
-                        path,
-                        line,
-                        f"term `{term.id}` is already declared in {where}",
-                        "use the existing term, or choose another id",
-                    )
-                )
-                continue
-            entries[term.id] = TermEntry(term, path, line)
+        for lines, terms in groups:
+            problems.extend(_add_terms(entries, lines, terms))
         return TermIndex(entries, problems)
 
     def _check(self) -> list[Problem]:
@@ -140,17 +138,33 @@ class TermIndex:
         return problems
 
 
+def _add_terms(entries: dict[str, TermEntry], lines: Located, terms: Iterable[records.Term]) -> list[Problem]:
+    """Add one file's terms to `entries`; a problem for each id that is already taken."""
+    problems = []
+    for index, term in enumerate(terms):
+        if term.id in entries or term.id in ROOTS:
+            other = entries.get(term.id)
+            where = f"{other.path}:{other.line}" if other else "the ontology roots"
+            message = f"term `{term.id}` is already declared in {where}"
+            fix = "use the existing term, or choose another id"
+            problems.append(Problem(lines.path or Path("?"), lines.line(["terms", index]), message, fix))
+            continue
+        entries[term.id] = TermEntry(term, lines, index)
+    return problems
+
+
 def load_vocabulary(path: Path) -> TermIndex:
     """Load ontology/vocabulary.yaml; raise SourceError listing every problem."""
-    record, data = parse_record(path, records.VocabularyFile)
+    record, lines = parse_record(path, records.VocabularyFile)
     entries: dict[str, TermEntry] = {}
     problems = []
     for index, term in enumerate(record.terms):
-        line = line_of(data, ["terms", index])
         if term.id in entries or term.id in ROOTS:
-            problems.append(Problem(path, line, f"term `{term.id}` is declared twice", "keep one declaration"))
+            problems.append(
+                Problem(path, lines.line(["terms", index]), f"term `{term.id}` is declared twice", "keep one")
+            )
             continue
-        entries[term.id] = TermEntry(term, path, line)
+        entries[term.id] = TermEntry(term, lines, index)
     index_ = TermIndex(entries, problems)
     if index_.problems:
         raise SourceError(index_.problems)

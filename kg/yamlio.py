@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
@@ -104,11 +105,33 @@ def validation_problems(path: Path, data: Any, exc: ValidationError) -> list[Pro
 
 
 def parse_record(path: Path, model: type[BaseModel]) -> tuple[Any, Any]:
-    """Read a YAML file and validate it against `model`; return (record, raw data)."""
+    """Read a YAML file and validate it against `model`; return (record, raw data).
+
+    The fast path parses with libyaml (PyYAML's C loader); only when that fails, or the data does
+    not validate, is the file parsed again with ruamel.yaml, which keeps line numbers for the errors.
+    """
+    try:
+        with path.open("rb") as handle:
+            return model.model_validate(yaml.load(handle, Loader=yaml.CSafeLoader)), Located(path)
+    except (yaml.YAMLError, ValidationError, OSError, UnicodeDecodeError):
+        pass
     data = read_yaml(path)
     if not isinstance(data, dict):
         raise SourceError([Problem(path, 1, "the file must be a YAML mapping with `source:` and `claims:`")])
     try:
-        return model.model_validate(data), data
+        return model.model_validate(data), Located(path, data)
     except ValidationError as exc:
         raise SourceError(validation_problems(path, data, exc)) from exc
+
+
+class Located:
+    """Line numbers of a YAML file; parsed with ruamel.yaml only when a line is first asked for."""
+
+    def __init__(self, path: Path | None, data: Any = None) -> None:
+        self.path, self._data = path, data
+
+    def line(self, loc: Sequence[int | str]) -> int | None:
+        """The 1-based line of the deepest node of `loc` (None when there is no file)."""
+        if self._data is None and self.path is not None:
+            self._data = read_yaml(self.path)
+        return line_of(self._data, loc) if self._data is not None else None

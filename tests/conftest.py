@@ -23,7 +23,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 def project() -> Project:
     """The repository's own inputs (ontology, vocabulary, seed sources, queries)."""
     settings = load_settings(environ={})
-    settings.update({k: str(ROOT / v) for k, v in settings.items() if k not in ("base",)})
+    settings.update({k: str(ROOT / v) for k, v in settings.items() if k != "base" and isinstance(v, str)})
     return Project.from_settings(settings)
 
 
