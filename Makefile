@@ -20,11 +20,12 @@ $(STAMP): pyproject.toml constraints.txt
 
 setup: $(STAMP)  ## create .venv and install pinned dependencies (incl. Java for the reasoner)
 
-run: setup  ## set up, check the sources, build the graph, reason (conflicts)
+run: setup  ## set up, check the sources, build the graph, reason (conflicts), serve on :8000
 	$(BIN)/evkg check
 	$(BIN)/evkg build --store $(STORE)
 	$(BIN)/evkg reason --store $(STORE)
 	$(BIN)/evkg conflicts --store $(STORE)
+	$(BIN)/evkg serve --store $(STORE)
 
 check: setup  ## validate sources, vocabulary, ontology and shapes
 	$(BIN)/evkg check
@@ -42,13 +43,13 @@ test: setup  ## set up and run the test suite
 	$(BIN)/pytest
 
 lint: setup  ## ruff and mypy
-	$(BIN)/ruff check kg tests
-	$(BIN)/ruff format --check kg tests
-	$(BIN)/mypy kg
+	$(BIN)/ruff check kg service tests
+	$(BIN)/ruff format --check kg service tests
+	$(BIN)/mypy kg service
 
 format: setup  ## apply ruff's formatting and safe fixes
-	$(BIN)/ruff format kg tests
-	$(BIN)/ruff check --fix kg tests
+	$(BIN)/ruff format kg service tests
+	$(BIN)/ruff check --fix kg service tests
 
 clean:  ## remove the virtual environment and the store
 	rm -rf $(VENV) var

@@ -284,6 +284,23 @@ def conflicts_command(
     click.echo(render_(selected), nl=False)
 
 
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--workers", type=int, default=None, help="Web worker processes [default: EVKG_WORKERS or 2].")
+@store_option
+@handles_errors
+def serve_command(host: str, port: int, workers: int | None, store: Path | None) -> None:
+    """Serve SPARQL, linked data and the conflict pages over HTTP (gunicorn)."""
+    from service.server import serve  # the one place kg reaches into service: the web server is optional
+
+    settings = settings_for(store=store, workers=workers)
+    if not (Path(settings["store"]) / CURRENT).exists():  # not opened here: RocksDB must not start before the fork
+        raise StoreError(f"no store at {settings['store']}: run `evkg build` first (or pass --store PATH)")
+    click.echo(f"serving {settings['store']} at http://{host}:{port}/", err=True)
+    serve(settings, host, port)
+
+
 @main.command("review")
 @click.argument("conflict")
 @click.option("--status", type=click.Choice(STATUSES), required=True)

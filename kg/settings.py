@@ -42,6 +42,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("base", "https://w3id.org/evidencekg/", "Base IRI under which data IRIs are minted."),
     Setting("reviews", "sources/reviews/conflicts.yaml", "Review decisions on conflicts (kept in git)."),
     Setting("reasoner", "hermit", "OWL reasoner for `evkg reason`: hermit or pellet."),
+    Setting("query_timeout", 10.0, "Seconds a SPARQL query may run in the service before its worker is killed (503)."),
+    Setting("max_result_bytes", 50_000_000, "Largest query result in bytes; a larger one is refused (507), not cut."),
+    Setting("max_request_bytes", 1_000_000, "Largest request (URL query string or body) the service accepts (413)."),
+    Setting("cors_origins", "*", "Origins allowed to read the service cross-site: `*` or a comma-separated list."),
+    Setting("query_workers", 2, "Query worker processes per web worker; a timed-out query's worker is replaced."),
+    Setting("service_allowlist", "", "Comma-separated endpoint IRIs that SERVICE, FROM and FROM NAMED may name."),
+    Setting("workers", 2, "Web worker processes for `evkg serve` (gunicorn, threaded)."),
+    Setting("threads", 4, "Threads per web worker process for `evkg serve`."),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -1,0 +1,97 @@
+"""Machine-readable descriptions and downloads: VoID, SPARQL examples, dumps, OpenAPI, /health."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+from service.context import Services
+from service.descriptions import DUMPS, serialize, sparql_examples, void_description
+from service.errors import NotFound
+from service.negotiation import BY_NAME, RDF_FORMATS, negotiate
+from service.openapi import openapi_document
+
+DUMP_FILES = {filename: fmt for fmt, filename in DUMPS.items()}
+
+
+def data_blueprint(services: Services) -> Blueprint:
+    """VoID, examples, dumps, OpenAPI and health, over the given services."""
+    blueprint = Blueprint("data", __name__)
+    view = DataView(services)
+    blueprint.add_url_rule("/void", "void", view.void)
+    blueprint.add_url_rule("/.well-known/void", "well_known_void", view.void)
+    blueprint.add_url_rule("/.well-known/sparql-examples", "examples", view.examples)
+    blueprint.add_url_rule("/api/queries", "queries", view.queries)
+    blueprint.add_url_rule("/dumps/<name>", "dump", view.dump)
+    blueprint.add_url_rule("/openapi.json", "openapi", view.openapi)
+    blueprint.add_url_rule("/health", "health", view.health)
+    return blueprint
+
+
+def json_response(data: Any, status: int = 200) -> Response:
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return Response(text, status=status, content_type="application/json")
+
+
+class DataView:
+    """Handlers that describe the dataset and the service."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def rdf(self, triples: list[Any]) -> Response:
+        chosen = negotiate(request.headers.get("Accept"), request.args.get("format"), RDF_FORMATS)
+        response = Response(serialize(triples, chosen.name), content_type=chosen.content_type)
+        response.vary.add("Accept")
+        return response
+
+    def void(self) -> Response:
+        counts = self.services.graph_counts()
+        return self.rdf(void_description(self.services.iris.base, request.host_url, counts))
+
+    def examples(self) -> Response:
+        site = request.host_url
+        return self.rdf(sparql_examples(self.services.registry.examples(), site, f"{site}sparql"))
+
+    def queries(self) -> Response:
+        return json_response(
+            [
+                {
+                    "name": q.name,
+                    "title": q.title,
+                    "description": q.description,
+                    "parameters": [
+                        {"name": p.name, "type": p.type, "optional": p.optional, "help": p.help} for p in q.parameters
+                    ],
+                    "query": q.text,
+                }
+                for q in self.services.registry.examples()
+            ]
+        )
+
+    def dump(self, name: str) -> Response:
+        fmt = DUMP_FILES.get(name)
+        if fmt is None:
+            raise NotFound(f"no dump {name!r}; dumps: {', '.join(DUMP_FILES)}")
+        data = self.services.read().dump(fmt)
+        response = Response(data, content_type=BY_NAME[fmt].content_type)
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+    def openapi(self) -> Response:
+        return json_response(openapi_document(request.host_url))
+
+    def health(self) -> Response:
+        counts = self.services.graph_counts()
+        return json_response(
+            {
+                "status": "ok",
+                "store": str(self.services.store.path),
+                "generation": self.services.generation().rsplit("/", 1)[-1],
+                "graphs": len(counts),
+                "triples": sum(counts.values()),
+                "query_workers": self.services.pool.health(),
+            }
+        )

@@ -1,0 +1,155 @@
+"""/id/<kind>/<slug>: every IRI minted under the base dereferences, HTML for people, RDF by conneg."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, render_template, request
+
+from kg.audit import ConflictRecord
+from kg.results import short
+from service.context import Services
+from service.descriptions import serialize
+from service.errors import NotFound
+from service.negotiation import HTML, RDF_FORMATS, negotiate
+
+KINDS = ("source", "claim", "term", "agent", "text", "conflict", "rule", "run")
+OFFERED = (HTML, *RDF_FORMATS)
+LABELS = (
+    "http://www.w3.org/2000/01/rdf-schema#label",
+    "http://www.w3.org/2004/02/skos/core#prefLabel",
+    "http://purl.org/dc/terms/title",
+)
+EXACT = "http://www.w3.org/ns/oa#exact"
+SOURCE = "https://w3id.org/evidencekg/ontology#source"
+INCOMING_LIMIT = 200
+
+
+def linked_data_blueprint(services: Services) -> Blueprint:
+    """Dereference /id/<kind>/<slug> against the store, with content negotiation."""
+    blueprint = Blueprint("linked_data", __name__)
+    view = ResourceView(services)
+    blueprint.add_url_rule("/id/<kind>/<path:slug>", "resource", view.resource)
+    return blueprint
+
+
+class LocalLink:
+    """Jinja filter `local`: an IRI under the base as a path on this service, any other IRI as is."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+
+    def __call__(self, iri: str) -> str:
+        return "/" + iri[len(self.base) :] if iri.startswith(self.base + "id/") else iri
+
+
+def describe(store: ox.Store, iri: str) -> list[ox.Triple]:
+    """The triples about an IRI, its hash IRIs (`#quote`, `#target`, ...) and its blank nodes."""
+    seen: set[ox.NamedNode | ox.BlankNode] = set()
+    todo: list[ox.NamedNode | ox.BlankNode] = [ox.NamedNode(iri)]
+    triples: dict[ox.Triple, None] = {}
+    while todo:
+        subject = todo.pop(0)
+        if subject in seen:
+            continue
+        seen.add(subject)
+        for quad in store.quads_for_pattern(subject, None, None, None):
+            triples[ox.Triple(quad.subject, quad.predicate, quad.object)] = None
+            obj = quad.object
+            if isinstance(obj, ox.BlankNode) or (isinstance(obj, ox.NamedNode) and obj.value.startswith(iri + "#")):
+                todo.append(obj)
+    return list(triples)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One property of a resource, ready for the HTML table."""
+
+    subject: str
+    predicate: str
+    predicate_href: str
+    value: str
+    href: str | None
+
+
+class ResourceView:
+    """One resource: 404 when the store has no triples about it, else HTML or RDF."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.base = services.iris.base
+        self.local = LocalLink(self.base)
+
+    def resource(self, kind: str, slug: str) -> Response:
+        iri = f"{self.base}id/{kind}/{slug}"
+        if kind not in KINDS:
+            raise NotFound(f"no resource kind {kind!r}; kinds: {', '.join(KINDS)}")
+        chosen = negotiate(request.headers.get("Accept"), request.args.get("format"), OFFERED)
+        triples = describe(self.services.read().store, iri)
+        if not triples:
+            raise NotFound(f"<{iri}> has no triples in this dataset")
+        body = self.page(iri, kind, triples).encode() if chosen is HTML else serialize(triples, chosen.name)
+        response = Response(body, content_type=chosen.content_type)
+        response.vary.add("Accept")
+        response.headers["Link"] = alternates(request.path, iri)
+        return response
+
+    def page(self, iri: str, kind: str, triples: list[ox.Triple]) -> str:
+        rows = [self.row(t) for t in triples]
+        main = [r for r in rows if r.subject == iri]
+        parts = [r for r in rows if r.subject != iri]
+        return render_template(
+            "resource.html",
+            iri=iri,
+            kind=kind,
+            label=label(triples, iri),
+            rows=main,
+            parts=parts,
+            quote=next((text(t.object) for t in triples if t.predicate.value == EXACT), None),
+            source=next((self.local(text(t.object)) for t in triples if t.predicate.value == SOURCE), None),
+            conflicts=self.conflicts_of(iri) if kind == "claim" else [],
+            incoming=self.incoming(iri),
+            formats=RDF_FORMATS,
+        )
+
+    def row(self, triple: ox.Triple) -> Row:
+        obj = triple.object
+        href = self.local(obj.value) if isinstance(obj, ox.NamedNode) else None
+        value = short(obj) if isinstance(obj, ox.NamedNode) else text(obj)
+        return Row(text(triple.subject), short(triple.predicate), triple.predicate.value, value, href)
+
+    def conflicts_of(self, iri: str) -> list[ConflictRecord]:
+        return [r for r in self.services.conflicts() if any(c.iri == iri for c in r.claims)]
+
+    def incoming(self, iri: str) -> list[tuple[str, str, str]]:
+        """Up to INCOMING_LIMIT (subject, predicate, link) that point at the IRI."""
+        store = self.services.read().store
+        found = []
+        for quad in store.quads_for_pattern(None, None, ox.NamedNode(iri), None):
+            if isinstance(quad.subject, ox.NamedNode) and not quad.subject.value.startswith(iri + "#"):
+                found.append((short(quad.subject), short(quad.predicate), self.local(quad.subject.value)))
+            if len(found) >= INCOMING_LIMIT:
+                break
+        return sorted(set(found))
+
+
+def text(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
+    """The lexical value of a term (an IRI, a literal's text, a blank node's id, a quoted triple as N-Triples)."""
+    return str(term) if isinstance(term, ox.Triple) else str(term.value)
+
+
+def label(triples: list[ox.Triple], iri: str) -> str:
+    """The best human label of the resource: rdfs:label, skos:prefLabel, dcterms:title, else the IRI."""
+    for predicate in LABELS:
+        for t in triples:
+            if text(t.subject) == iri and t.predicate.value == predicate:
+                return text(t.object)
+    return iri.rsplit("/", 1)[-1]
+
+
+def alternates(path: str, iri: str) -> str:
+    """The Link header: the other representations of the same resource, and its canonical IRI."""
+    links = [f'<{path}?format={f.name}>; rel="alternate"; type="{f.media_type}"' for f in (HTML, *RDF_FORMATS)]
+    links.append(f'<{iri}>; rel="canonical"')
+    return ", ".join(links)

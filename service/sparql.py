@@ -1,0 +1,81 @@
+"""/sparql: the SPARQL 1.1 Protocol (query, read-only), the service description, a form for people."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, render_template, request
+
+from kg.namespaces import PREFIXES
+from service.context import Services
+from service.descriptions import serialize, service_description
+from service.guard import check_query
+from service.negotiation import (
+    BY_NAME,
+    RDF,
+    RDF_FORMATS,
+    RESULTS_FORMATS,
+    Format,
+    negotiate,
+    prefers_html,
+)
+from service.protocol import Params, QueryRequest, parse_get, parse_post
+from service.worker import Job
+
+GRAPH_FORMS = ("CONSTRUCT", "DESCRIBE")
+
+
+def sparql_blueprint(services: Services) -> Blueprint:
+    """The /sparql endpoint over the services' query pool."""
+    blueprint = Blueprint("sparql", __name__)
+    view = SparqlView(services)
+    blueprint.add_url_rule("/sparql", "endpoint", view.endpoint, methods=["GET", "POST"])
+    return blueprint
+
+
+class SparqlView:
+    """Parse the protocol request, check the query, run it in a worker, answer in the negotiated format."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def endpoint(self) -> Response:
+        args = Params(request.args.to_dict(flat=False))
+        if request.method == "GET":
+            query = parse_get(args)
+            if query is None:
+                return self.describe()
+            return self.run(query, args.one("format"))
+        form = Params(request.form.to_dict(flat=False))
+        query = parse_post(request.content_type, args, form, request.get_data(cache=False))
+        return self.run(query, form.one("format") or args.one("format"))
+
+    def run(self, query: QueryRequest, override: str | None) -> Response:
+        graphs = self.services.graph_counts()
+        shape = check_query(query.query, PREFIXES, self.services.allowlist, graphs)
+        offered = RDF_FORMATS if shape.form in GRAPH_FORMS else RESULTS_FORMATS
+        chosen = negotiate(request.headers.get("Accept"), override, offered)
+        job = Job(
+            query=query.query,
+            default_graphs=query.default_graphs,
+            named_graphs=query.named_graphs,
+            results_format=chosen.name if chosen.family != RDF else "json",
+            rdf_format=chosen.name if chosen.family == RDF else "turtle",
+            max_bytes=int(self.services.settings["max_result_bytes"]),
+        )
+        outcome = self.services.pool.run(job)
+        served = BY_NAME[job.rdf_format if outcome.family == "rdf" else job.results_format]
+        return answer(outcome.body, served)
+
+    def describe(self) -> Response:
+        """No query: the query form for a browser, else the SPARQL Service Description."""
+        if prefers_html(request.headers.get("Accept")) and not request.args.get("format"):
+            html = render_template("sparql.html", queries=self.services.registry.examples())
+            return Response(html, content_type="text/html; charset=utf-8")
+        chosen = negotiate(request.headers.get("Accept"), request.args.get("format"), RDF_FORMATS)
+        triples = service_description(request.base_url, self.services.graph_counts())
+        return answer(serialize(triples, chosen.name), chosen)
+
+
+def answer(body: bytes, fmt: Format) -> Response:
+    response = Response(body, content_type=fmt.content_type)
+    response.vary.add("Accept")
+    return response

@@ -1,0 +1,160 @@
+"""The query worker: a separate process that opens the store read-only once and runs queries.
+
+A query runs to completion here and its whole result is serialized to bytes (at most
+`max_bytes`) before anything is sent back, so the web process decides the HTTP status before the
+first byte, and a runaway query can be stopped by killing this process (pyoxigraph cannot cancel
+a query in-process).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from kg.namespaces import PREFIXES
+from kg.store import CURRENT, OxigraphStore
+from service.negotiation import OX_RDF, OX_RESULTS
+
+READY = "ready"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One query: its text, the protocol's dataset (None: the union default graph), the formats."""
+
+    query: str
+    default_graphs: tuple[str, ...] | None
+    named_graphs: tuple[str, ...] | None
+    results_format: str
+    rdf_format: str
+    max_bytes: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a worker sends back: 200 and the body, or an error status and its detail."""
+
+    status: int
+    body: bytes = b""
+    family: str = ""
+    detail: str = ""
+
+
+class ResultOverflow(Exception):
+    """The serialized result grew past the byte limit."""
+
+
+class BoundedBuffer:
+    """A write-only buffer that raises ResultOverflow past `limit` bytes."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.data = bytearray()
+
+    def write(self, chunk: bytes) -> int:
+        if len(self.data) + len(chunk) > self.limit:
+            raise ResultOverflow
+        self.data += chunk
+        return len(chunk)
+
+    def flush(self) -> None:
+        """Nothing to flush: the data stays in memory."""
+
+
+class LiveStore:
+    """The store's live generation, reopened read-only when `evkg build` or `reason` swaps it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._target = ""
+        self._store: OxigraphStore | None = None
+
+    def get(self) -> OxigraphStore:
+        target = os.path.realpath(self.path / CURRENT)
+        if self._store is None or target != self._target:
+            self._store = OxigraphStore.open(self.path, read_only=True)
+            self._target = target
+        return self._store
+
+    def close(self) -> None:
+        """Release the store (RocksDB closes while the interpreter is still whole)."""
+        self._store = None
+        self._target = ""
+
+
+def execute(store: ox.Store, job: Job) -> Outcome:
+    """Run one job and serialize its result within the byte limit."""
+    try:
+        result = store.query(job.query, prefixes=PREFIXES, **dataset_arguments(job))
+        buffer = BoundedBuffer(job.max_bytes)
+        family = serialize(result, job, buffer)
+    except SyntaxError as exc:
+        return Outcome(400, detail=f"malformed SPARQL query: {exc}")
+    except ResultOverflow:
+        return Outcome(
+            507,
+            detail=f"the result is larger than {job.max_bytes} bytes (EVKG_MAX_RESULT_BYTES); "
+            "add a LIMIT or narrow the query",
+        )
+    except ValueError as exc:
+        return Outcome(400, detail=f"bad query: {exc}")
+    except OSError as exc:
+        return Outcome(500, detail=f"the query failed while running: {exc}")
+    return Outcome(200, bytes(buffer.data), family)
+
+
+def dataset_arguments(job: Job) -> dict[str, Any]:
+    """pyoxigraph arguments for the protocol's dataset; the union of all graphs when none is given."""
+    if job.default_graphs is None and job.named_graphs is None:
+        return {"use_default_graph_as_union": True}
+    return {
+        "default_graph": [ox.NamedNode(g) for g in job.default_graphs or ()],
+        "named_graphs": [ox.NamedNode(g) for g in job.named_graphs or ()],
+    }
+
+
+def serialize(result: Any, job: Job, out: BoundedBuffer) -> str:
+    """Write a result in the job's format for its kind; return the kind (`results` or `rdf`)."""
+    if isinstance(result, ox.QueryTriples):
+        fmt = OX_RDF[job.rdf_format]
+        prefixes = PREFIXES if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
+        ox.serialize(result, out, format=fmt, prefixes=prefixes)  # type: ignore[arg-type]  # any writer works
+        return "rdf"
+    result.serialize(out, format=OX_RESULTS[job.results_format])  # type: ignore[arg-type]
+    return "results"
+
+
+def serve(path: str, conn: Connection) -> None:
+    """The worker's main loop: open the store, say ready, answer jobs until the pipe closes."""
+    live = LiveStore(Path(path))
+    try:
+        live.get()
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, which logs it
+        conn.send(f"cannot open the store: {exc}")
+        return
+    conn.send(READY)
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            outcome = execute(live.get().store, job)
+        except Exception as exc:  # noqa: BLE001 - our fault: the parent answers 500
+            outcome = Outcome(500, detail=f"the query worker failed: {type(exc).__name__}: {exc}")
+        conn.send(outcome)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of a worker process: `--fd N --store PATH` (started by the pool)."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--fd", type=int, required=True, help="the socket shared with the web process")
+    parser.add_argument("--store", required=True, help="the store directory")
+    args = parser.parse_args(argv)
+    serve(args.store, Connection(args.fd))

@@ -1,0 +1,234 @@
+"""Linked data against the real server: minted IRIs dereference with content negotiation (HTML for
+people, RDF for machines), 404 for IRIs without triples; VoID, SPARQL examples, dumps, OpenAPI,
+health; and the pages for people: landing page, conflict audit, stance matrix, JSON and CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pyoxigraph as ox
+import pytest
+from test_service_support import ROOT, LiveServer, assert_error_shape, live_server
+
+from kg.audit import Filters, apply_filters, load_conflicts
+from kg.namespaces import Iris
+from kg.queries import QueryRegistry
+from kg.store import OxigraphStore
+
+BASE = "https://w3id.org/evidencekg/"
+CLAIM = "id/claim/livestrong-back-spasm.nsaids-only-for-acute"
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+PARSERS = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+}
+
+
+@pytest.fixture(scope="module")
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
+    return live_server(request, tmp_path_factory)
+
+
+def triples_of(body: bytes, media: str) -> set[ox.Triple]:
+    return {ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(body, format=PARSERS[media])}
+
+
+def store_triples(server: LiveServer, subject: str) -> set[ox.Triple]:
+    store = OxigraphStore.open(server.store, read_only=True).store
+    return {
+        ox.Triple(q.subject, q.predicate, q.object) for q in store.quads_for_pattern(ox.NamedNode(subject), None, None)
+    }
+
+
+@pytest.mark.parametrize("media", list(PARSERS))
+def test_a_claim_dereferences_to_rdf_with_its_hash_parts(server: LiveServer, media: str) -> None:
+    reply = server.get("/" + CLAIM, media)
+    assert reply.status == 200 and reply.content_type == media
+    assert "Accept" in reply.headers["Vary"]
+    got = triples_of(reply.body, media)
+    assert store_triples(server, BASE + CLAIM) <= got
+    assert store_triples(server, BASE + CLAIM + "#quote") <= got
+    exact = [t for t in got if t.predicate.value == "http://www.w3.org/ns/oa#exact"]
+    assert exact and exact[0].subject.value.startswith(BASE + CLAIM + "#")
+
+
+@pytest.mark.parametrize(("fmt", "media"), [("turtle", "text/turtle"), ("jsonld", "application/ld+json")])
+def test_format_parameter_overrides_the_browser_accept(server: LiveServer, fmt: str, media: str) -> None:
+    reply = server.get("/" + CLAIM, BROWSER, format=fmt)
+    assert reply.content_type == media
+    assert triples_of(reply.body, media)
+
+
+def test_link_header_lists_the_alternates(server: LiveServer) -> None:
+    link = server.get("/" + CLAIM, "text/turtle").headers["Link"]
+    for media in [*PARSERS, "text/html"]:
+        assert f'type="{media}"' in link
+    assert f'<{BASE}{CLAIM}>; rel="canonical"' in link
+
+
+def test_a_browser_gets_the_claim_page_with_quote_source_and_conflicts(server: LiveServer) -> None:
+    reply = server.get("/" + CLAIM, BROWSER)
+    assert reply.status == 200 and reply.content_type == "text/html"
+    page = reply.text
+    assert "only non-steroidal anti-inflammatory medications such as ibuprofen or aspirin" in page
+    assert 'href="/id/source/livestrong-back-spasm"' in page
+    assert "first-line-conflict" in page and 'href="/id/conflict/' in page
+    assert 'href="/id/term/nsaid"' in page
+
+
+@pytest.mark.parametrize(
+    "path", ["id/source/livestrong-back-spasm", "id/term/nsaid", "id/agent/niams", "id/text/livestrong-back-spasm"]
+)
+def test_every_kind_of_minted_iri_dereferences(server: LiveServer, path: str) -> None:
+    html = server.get("/" + path, BROWSER)
+    turtle = server.get("/" + path, "text/turtle")
+    assert html.status == 200 and "<h1>" in html.text
+    assert store_triples(server, BASE + path) <= triples_of(turtle.body, "text/turtle")
+
+
+def test_conflict_rule_and_run_iris_dereference(server: LiveServer) -> None:
+    conflicts = server.get("/api/conflicts").json()
+    conflict = conflicts[0]["iri"].removeprefix(BASE)
+    turtle = triples_of(server.get("/" + conflict, "text/turtle").body, "text/turtle")
+    linked = {t.object.value for t in turtle if isinstance(t.object, ox.NamedNode)}
+    rule = next(iri for iri in linked if "/id/rule/" in iri)
+    run = next(iri for iri in linked if "/id/run/" in iri)
+    for iri in (rule, run):
+        assert server.get("/" + iri.removeprefix(BASE), "text/turtle").status == 200
+
+
+@pytest.mark.parametrize("path", ["id/claim/nope", "id/term/no-such-term", "id/widget/x"])
+def test_iris_without_triples_are_404_in_the_error_shape(server: LiveServer, path: str) -> None:
+    assert_error_shape(server.get("/" + path, "text/turtle"), 404)
+
+
+# ------------------------------------------------------------------ descriptions and downloads
+VOID = "http://rdfs.org/ns/void#"
+
+
+def test_void_describes_the_dataset_graphs_endpoint_and_dumps(server: LiveServer) -> None:
+    for path in ("/void", "/.well-known/void"):
+        triples = triples_of(server.get(path, "text/turtle").body, "text/turtle")
+        by_predicate = {t.predicate.value: t.object for t in triples}
+        assert by_predicate[VOID + "sparqlEndpoint"].value == server.url + "/sparql"
+        subsets = [t for t in triples if t.predicate.value == VOID + "subset"]
+        assert len(subsets) == 6
+        dumps = {t.object.value for t in triples if t.predicate.value == VOID + "dataDump"}
+        assert dumps == {f"{server.url}/dumps/evidencekg.{ext}" for ext in ("trig", "nq", "jsonld")}
+        assert any(
+            t.predicate.value == VOID + "vocabulary" and t.object.value == "http://www.w3.org/ns/oa#" for t in triples
+        )
+    counts = {t.subject: int(t.object.value) for t in triples if t.predicate.value == VOID + "triples"}
+    store = OxigraphStore.open(server.store, read_only=True)
+    assert sorted(counts.values())[-1] == store.count()
+
+
+def test_sparql_examples_publish_every_top_level_query(server: LiveServer) -> None:
+    reply = server.get("/.well-known/sparql-examples", "text/turtle")
+    triples = triples_of(reply.body, "text/turtle")
+    sh = "http://www.w3.org/ns/shacl#"
+    executables = {t.subject for t in triples if t.object == ox.NamedNode(sh + "SPARQLExecutable")}
+    selects = {t.subject for t in triples if t.predicate.value == sh + "select"}
+    names = [q["name"] for q in server.get("/api/queries").json()]
+    assert len(executables) == len(names) >= 10 and selects == executables
+    assert all(any(t.subject == e and t.predicate.value.endswith("#comment") for t in triples) for e in executables)
+
+
+def test_api_queries_lists_names_parameters_and_text(server: LiveServer) -> None:
+    queries = {q["name"]: q for q in server.get("/api/queries").json()}
+    across = queries["intervention-across-sources"]
+    assert across["parameters"][0]["name"] == "intervention" and "SELECT" in across["query"]
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [
+        ("evidencekg.trig", ox.RdfFormat.TRIG),
+        ("evidencekg.nq", ox.RdfFormat.N_QUADS),
+        ("evidencekg.jsonld", ox.RdfFormat.JSON_LD),
+    ],
+)
+def test_dumps_hold_every_quad_with_its_graph(server: LiveServer, name: str, fmt: ox.RdfFormat) -> None:
+    reply = server.get("/dumps/" + name)
+    quads = list(ox.parse(reply.body, format=fmt))
+    store = OxigraphStore.open(server.store, read_only=True)
+    assert len(set(quads)) == store.count()
+    assert {q.graph_name.value for q in quads} == set(store.named_graphs())
+
+
+def test_openapi_and_health(server: LiveServer) -> None:
+    document = server.get("/openapi.json").json()
+    assert document["openapi"].startswith("3.") and "/api/conflicts" in document["paths"]
+    health = server.get("/health").json()
+    assert health["status"] == "ok" and health["graphs"] == 6 and health["query_workers"]["size"] == 2
+
+
+# ------------------------------------------------------------------ pages for people and the JSON/CSV API
+def expected_conflicts(server: LiveServer, filters: Filters) -> list[str]:
+    store = OxigraphStore.open(server.store, read_only=True)
+    registry = QueryRegistry(ROOT / "queries")
+    records = apply_filters(load_conflicts(store, registry), filters, store, Iris(BASE))
+    return [r.id for r in records]
+
+
+def test_landing_page_links_everything(server: LiveServer) -> None:
+    page = server.get("/", BROWSER).text
+    for href in (
+        "/sparql",
+        "/conflicts",
+        "/conflicts/matrix",
+        "/api/conflicts",
+        "/api/conflicts.csv",
+        "/void",
+        "/.well-known/sparql-examples",
+        "/api/queries",
+        "/dumps/evidencekg.trig",
+        "/openapi.json",
+        "/health",
+    ):
+        assert f'href="{href}' in page, href
+
+
+@pytest.mark.parametrize(
+    ("params", "filters"),
+    [
+        ({}, Filters()),
+        ({"type": "first-line-conflict"}, Filters(types=("first-line-conflict",))),
+        ({"intervention": "skeletal-muscle-relaxant"}, Filters(interventions=("skeletal-muscle-relaxant",))),
+        (
+            {"source": "livestrong-back-spasm", "all": "1"},
+            Filters(sources=("livestrong-back-spasm",), informational=True),
+        ),
+        ({"condition": "back-muscle-spasm"}, Filters(conditions=("back-muscle-spasm",))),
+    ],
+)
+def test_api_conflicts_json_and_csv_apply_the_filters(
+    server: LiveServer, params: dict[str, str], filters: Filters
+) -> None:
+    expected = expected_conflicts(server, filters)
+    assert expected
+    as_json = server.get("/api/conflicts", **params).json()
+    rows = list(csv.DictReader(io.StringIO(server.get("/api/conflicts.csv", **params).text)))
+    page = server.get("/conflicts", BROWSER, **params).text
+    assert [c["id"] for c in as_json] == expected
+    assert [r["id"] for r in rows] == expected
+    assert page.count('class="conflict ') == len(expected)
+
+
+def test_conflict_page_links_both_quotes_to_claims_and_sources(server: LiveServer) -> None:
+    page = server.get("/conflicts", BROWSER, type="first-line-conflict").text
+    assert 'href="/id/claim/livestrong-back-spasm.nsaids-only-for-acute"' in page
+    assert 'href="/id/claim/droracle-back-spasm.cyclobenzaprine-first-line"' in page
+    assert 'href="/id/source/droracle-back-spasm"' in page
+    assert '<option value="first-line-conflict" selected>' in page
+
+
+def test_stance_matrix_marks_stances_and_conflicted_cells(server: LiveServer) -> None:
+    page = server.get("/conflicts/matrix", BROWSER).text
+    assert page.count('<th><a href="/id/source/') == 2
+    assert 'class="for conflicted"' in page
+    assert 'class="against"' in page
+    assert 'href="/id/term/cyclobenzaprine"' in page

@@ -1,0 +1,355 @@
+"""The SPARQL 1.1 Protocol at /sparql against a real gunicorn server: methods, content types,
+Accept headers, the dataset parameters, the service description, and every error status with the
+one error shape. SPARQLWrapper is used as a researcher would use it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import urllib.parse
+
+import pyoxigraph as ox
+import pytest
+from SPARQLWrapper import CSV, JSON, POST, TURTLE, XML, SPARQLWrapper
+from test_service_support import (
+    MAX_REQUEST_BYTES,
+    LiveServer,
+    Reply,
+    assert_error_shape,
+    live_server,
+)
+
+BASE = "https://w3id.org/evidencekg/"
+COUNT_SOURCES = "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a/rdfs:subClassOf evkg:Source }"
+CONSTRUCT_SOURCES = "CONSTRUCT { ?s a evkg:Source } WHERE { ?s a/rdfs:subClassOf evkg:Source }"
+ASK_CLAIMS = "ASK { ?c evkg:hasQuote ?q }"
+FORM = "application/x-www-form-urlencoded"
+
+
+@pytest.fixture(scope="module")
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
+    return live_server(request, tmp_path_factory)
+
+
+def send(server: LiveServer, method: str, query: str, accept: str | None = None, **extra: str) -> Reply:
+    """A query by one of the three protocol methods: get, form (POST urlencoded), direct (POST sparql-query)."""
+    headers = {"Accept": accept} if accept else {}
+    if method == "get":
+        return server.request("/sparql?" + urllib.parse.urlencode({"query": query, **extra}), headers=headers)
+    if method == "form":
+        body = urllib.parse.urlencode({"query": query, **extra}).encode()
+        return server.request("/sparql", method="POST", data=body, headers={**headers, "Content-Type": FORM})
+    url = "/sparql" + ("?" + urllib.parse.urlencode(extra) if extra else "")
+    headers["Content-Type"] = "application/sparql-query"
+    return server.request(url, method="POST", data=query.encode(), headers=headers)
+
+
+METHODS = ["get", "form", "direct"]
+RESULT_TYPES = [
+    (None, "application/sparql-results+json"),
+    ("*/*", "application/sparql-results+json"),
+    ("application/sparql-results+json", "application/sparql-results+json"),
+    ("application/json", "application/sparql-results+json"),
+    ("application/sparql-results+xml", "application/sparql-results+xml"),
+    ("text/csv", "text/csv"),
+    ("text/tab-separated-values", "text/tab-separated-values"),
+    ("text/csv;q=0.5, text/tab-separated-values;q=0.9", "text/tab-separated-values"),
+    ("application/sparql-results+json;q=0, */*;q=0.1", "application/sparql-results+xml"),
+]
+GRAPH_TYPES = [
+    (None, "text/turtle"),
+    ("text/turtle", "text/turtle"),
+    ("application/n-triples", "application/n-triples"),
+    ("application/rdf+xml", "application/rdf+xml"),
+    ("application/ld+json", "application/ld+json"),
+    ("application/ld+json;q=0.4, text/turtle;q=0.8", "text/turtle"),
+]
+RDF_PARSERS = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+}
+RESULT_PARSERS = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/csv": ox.QueryResultsFormat.CSV,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+}
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize(("accept", "expected"), RESULT_TYPES)
+def test_select_results_in_the_negotiated_format(server: LiveServer, method: str, accept: str, expected: str) -> None:
+    reply = send(server, method, COUNT_SOURCES, accept)
+    assert reply.status == 200, reply.text
+    assert reply.content_type == expected
+    assert "Accept" in reply.headers.get("Vary", "")
+    if expected == "text/csv":  # pyoxigraph does not parse CSV results (lossy): read them as CSV
+        assert list(csv.reader(io.StringIO(reply.text))) == [["n"], ["2"]]
+    else:
+        rows = list(ox.parse_query_results(reply.body, format=RESULT_PARSERS[expected]))
+        assert int(rows[0]["n"].value) == 2
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize(("accept", "expected"), GRAPH_TYPES)
+def test_construct_results_in_the_negotiated_format(
+    server: LiveServer, method: str, accept: str, expected: str
+) -> None:
+    reply = send(server, method, CONSTRUCT_SOURCES, accept)
+    assert reply.status == 200, reply.text
+    assert reply.content_type == expected
+    triples = list(ox.parse(reply.body, format=RDF_PARSERS[expected]))
+    assert {t.subject.value for t in triples} == {
+        f"{BASE}id/source/droracle-back-spasm",
+        f"{BASE}id/source/livestrong-back-spasm",
+    }
+
+
+@pytest.mark.parametrize(
+    ("fmt", "expected"),
+    [
+        ("csv", "text/csv"),
+        ("xml", "application/sparql-results+xml"),
+        ("text/tab-separated-values", "text/tab-separated-values"),
+    ],
+)
+@pytest.mark.parametrize("method", METHODS)
+def test_format_parameter_overrides_accept(server: LiveServer, method: str, fmt: str, expected: str) -> None:
+    reply = send(server, method, COUNT_SOURCES, "application/sparql-results+json", format=fmt)
+    assert reply.status == 200, reply.text
+    assert reply.content_type == expected
+
+
+def test_ask_answers_a_boolean(server: LiveServer) -> None:
+    reply = send(server, "get", ASK_CLAIMS, "application/sparql-results+json")
+    assert reply.json() == {"head": {}, "boolean": True}
+
+
+def test_default_graph_uri_narrows_the_default_graph(server: LiveServer) -> None:
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?s a evkg:Recommendation }"
+    everything = send(server, "get", query).json()["results"]["bindings"][0]["n"]["value"]
+    one = send(server, "get", query, **{"default-graph-uri": f"{BASE}graph/source/livestrong-back-spasm"})
+    ontology = send(server, "direct", query, **{"default-graph-uri": f"{BASE}graph/ontology"})
+    assert 0 < int(one.json()["results"]["bindings"][0]["n"]["value"]) < int(everything)
+    assert ontology.json()["results"]["bindings"][0]["n"]["value"] == "0"
+
+
+def test_named_graph_uri_limits_graph_patterns(server: LiveServer) -> None:
+    query = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+    named = f"{BASE}graph/vocabulary"
+    reply = send(server, "form", query, **{"named-graph-uri": named})
+    assert [b["g"]["value"] for b in reply.json()["results"]["bindings"]] == [named]
+
+
+def test_without_dataset_parameters_the_default_graph_is_the_union(server: LiveServer) -> None:
+    reply = send(server, "get", "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+    union = send(server, "get", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    assert int(reply.json()["results"]["bindings"][0]["n"]["value"]) == 6
+    assert int(union.json()["results"]["bindings"][0]["n"]["value"]) > 5000
+
+
+@pytest.mark.parametrize(
+    ("accept", "parser"),
+    [
+        (None, ox.RdfFormat.TURTLE),
+        ("text/turtle", ox.RdfFormat.TURTLE),
+        ("application/ld+json", ox.RdfFormat.JSON_LD),
+        ("application/n-triples", ox.RdfFormat.N_TRIPLES),
+    ],
+)
+def test_no_query_answers_the_service_description(server: LiveServer, accept: str | None, parser: ox.RdfFormat) -> None:
+    reply = server.get("/sparql", accept)
+    assert reply.status == 200
+    triples = [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(reply.body, format=parser)]
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    assert (
+        ox.Triple(
+            ox.NamedNode(server.url + "/sparql"), ox.NamedNode(f"{sd}endpoint"), ox.NamedNode(server.url + "/sparql")
+        )
+        in triples
+    )
+    names = {t.object.value for t in triples if t.predicate.value == f"{sd}name"}
+    assert f"{BASE}graph/conflicts" in names and len(names) == 6
+
+
+def test_a_browser_gets_a_query_form_with_the_named_queries(server: LiveServer) -> None:
+    reply = server.get("/sparql", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+    assert reply.status == 200 and reply.content_type == "text/html"
+    assert '<form method="post" action="/sparql">' in reply.text
+    assert "Everything said about an intervention, across sources" in reply.text
+
+
+# ------------------------------------------------------------------ SPARQLWrapper, as a user would
+@pytest.mark.parametrize("method", ["GET", POST])
+def test_sparqlwrapper_select_json(server: LiveServer, method: str) -> None:
+    client = SPARQLWrapper(server.url + "/sparql")
+    client.setMethod(method)
+    client.setQuery(
+        "SELECT DISTINCT ?id WHERE { ?s a/rdfs:subClassOf evkg:Source ; dcterms:identifier ?id } ORDER BY ?id"
+    )
+    client.setReturnFormat(JSON)
+    result = client.queryAndConvert()
+    assert [b["id"]["value"] for b in result["results"]["bindings"]] == ["droracle-back-spasm", "livestrong-back-spasm"]
+
+
+def test_sparqlwrapper_select_xml_and_csv(server: LiveServer) -> None:
+    client = SPARQLWrapper(server.url + "/sparql")
+    client.setQuery(COUNT_SOURCES)
+    client.setReturnFormat(XML)
+    document = client.queryAndConvert()
+    assert document.getElementsByTagName("literal")[0].firstChild.data == "2"
+    client.setReturnFormat(CSV)
+    rows = list(csv.reader(io.StringIO(client.queryAndConvert().decode())))
+    assert rows == [["n"], ["2"]]
+
+
+def test_sparqlwrapper_construct_turtle(server: LiveServer) -> None:
+    client = SPARQLWrapper(server.url + "/sparql")
+    client.setQuery(CONSTRUCT_SOURCES)
+    client.setReturnFormat(TURTLE)
+    graph = client.queryAndConvert()
+    assert len(list(ox.parse(graph, format=ox.RdfFormat.TURTLE))) == 2
+
+
+def test_sparqlwrapper_ask(server: LiveServer) -> None:
+    client = SPARQLWrapper(server.url + "/sparql")
+    client.setQuery(ASK_CLAIMS)
+    client.setReturnFormat(JSON)
+    assert client.queryAndConvert()["boolean"] is True
+
+
+# ------------------------------------------------------------------ errors: status and the one shape
+FORM_HEADERS = {"Content-Type": FORM}
+ERRORS = [
+    pytest.param("GET", "/sparql?query=SELEC+*+WHERE+%7B%7D", None, {}, 400, "malformed", id="400-malformed-get"),
+    pytest.param(
+        "POST", "/sparql", b"query=SELECT+%3Fx+WHERE+%7B", FORM_HEADERS, 400, "malformed", id="400-malformed-form"
+    ),
+    pytest.param("GET", "/sparql?query=ASK%7B%7D&query=ASK%7B%7D", None, {}, 400, "2 times", id="400-two-queries"),
+    pytest.param(
+        "GET",
+        "/sparql?query=ASK%7B%7D&default-graph-uri=not+an+iri",
+        None,
+        {},
+        400,
+        "default-graph-uri",
+        id="400-default-graph-not-iri",
+    ),
+    pytest.param(
+        "GET",
+        "/sparql?query=ASK%7B%7D&named-graph-uri=rel/x",
+        None,
+        {},
+        400,
+        "named-graph-uri",
+        id="400-named-graph-not-iri",
+    ),
+    pytest.param("GET", "/sparql?query=ASK%7B%7D&format=png", None, {}, 400, "unknown format", id="400-bad-format"),
+    pytest.param("POST", "/sparql", b"format=json", FORM_HEADERS, 400, "no `query`", id="400-form-without-query"),
+    pytest.param("GET", "/sparql?update=CLEAR+ALL", None, {}, 403, "read-only", id="403-update-param"),
+    pytest.param("POST", "/sparql", b"update=CLEAR+ALL", FORM_HEADERS, 403, "read-only", id="403-update-form"),
+    pytest.param(
+        "POST",
+        "/sparql",
+        b"CLEAR ALL",
+        {"Content-Type": "application/sparql-update"},
+        403,
+        "read-only",
+        id="403-sparql-update",
+    ),
+    pytest.param(
+        "POST",
+        "/sparql",
+        b"INSERT DATA { <a:b> <a:c> <a:d> }",
+        {"Content-Type": "application/sparql-query"},
+        403,
+        "read-only",
+        id="403-update-as-query",
+    ),
+    pytest.param("GET", "/id/claim/no-such-claim", None, {}, 404, "no triples", id="404-iri"),
+    pytest.param("GET", "/no/such/page", None, {}, 404, "not found", id="404-page"),
+    pytest.param("DELETE", "/sparql", None, {}, 405, "method", id="405"),
+    pytest.param("GET", "/sparql?query=ASK%7B%7D", None, {"Accept": "image/png"}, 406, "text/csv", id="406-results"),
+    pytest.param(
+        "GET",
+        "/sparql?query=CONSTRUCT+WHERE+%7B%3Fs+%3Fp+%3Fo%7D+LIMIT+1",
+        None,
+        {"Accept": "text/csv"},
+        406,
+        "text/turtle",
+        id="406-graph",
+    ),
+    pytest.param(
+        "GET", "/id/source/livestrong-back-spasm", None, {"Accept": "image/png"}, 406, "text/html", id="406-linked-data"
+    ),
+    pytest.param(
+        "POST",
+        "/sparql",
+        b"x" * (MAX_REQUEST_BYTES + 1),
+        {"Content-Type": "application/sparql-query"},
+        413,
+        "EVKG_MAX_REQUEST_BYTES",
+        id="413-body",
+    ),
+    pytest.param(
+        "GET",
+        "/sparql?query=" + "%20" * (MAX_REQUEST_BYTES + 1) + "ASK%7B%7D",
+        None,
+        {},
+        413,
+        "EVKG_MAX_REQUEST_BYTES",
+        id="413-url",
+    ),
+    pytest.param(
+        "POST",
+        "/sparql",
+        b"ASK {}",
+        {"Content-Type": "text/plain"},
+        415,
+        "application/sparql-query",
+        id="415-text-plain",
+    ),
+    pytest.param(
+        "POST", "/sparql", b"{}", {"Content-Type": "application/json"}, 415, "application/sparql-query", id="415-json"
+    ),
+    pytest.param(
+        "GET",
+        "/sparql?query=" + urllib.parse.quote("CONSTRUCT WHERE { ?s ?p ?o }"),
+        None,
+        {},
+        507,
+        "EVKG_MAX_RESULT_BYTES",
+        id="507-result-too-large",
+    ),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "data", "headers", "status", "phrase"), ERRORS)
+def test_every_error_has_its_status_and_the_one_shape(
+    server: LiveServer, method: str, path: str, data: bytes | None, headers: dict[str, str], status: int, phrase: str
+) -> None:
+    reply = server.request(path, method=method, data=data, headers=headers)
+    error = assert_error_shape(reply, status)
+    assert phrase.lower() in error["detail"].lower()
+
+
+def test_406_lists_the_valid_media_types(server: LiveServer) -> None:
+    reply = send(server, "get", COUNT_SOURCES, "application/rdf+xml")
+    detail = assert_error_shape(reply, 406)["detail"]
+    for media in RESULT_PARSERS:
+        assert media in detail
+
+
+def test_a_browser_gets_errors_as_html(server: LiveServer) -> None:
+    reply = server.get("/id/claim/no-such-claim", "text/html,*/*;q=0.8")
+    assert reply.status == 404 and reply.content_type == "text/html"
+    assert "<h1>404 Not found</h1>" in reply.text
+
+
+def test_the_error_shape_is_documented_in_openapi(server: LiveServer) -> None:
+    schema = server.get("/openapi.json").json()["components"]["schemas"]["Error"]
+    assert schema["properties"]["error"]["required"] == ["status", "title", "detail"]
+    assert json.loads(server.get("/nope").body)["error"]["status"] == 404

@@ -1,0 +1,189 @@
+"""Shared by the test_service_* modules: one real gunicorn server per test session, and an HTTP helper.
+
+The server (`evkg serve`, one web worker with 8 threads and 2 query workers) runs on a free
+loopback port against a store built and reasoned from the seeds in a temporary directory, with
+low limits so the tests can reach them: a 2 s query timeout, 300 kB results, 20 kB requests. It
+is started on first use and stopped when the session ends. (This module holds no tests; the
+fixtures live here because the service's tests own only test_service_* files.)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kg.build import Project, build
+from kg.conflicts import reason
+
+ROOT = Path(__file__).resolve().parents[1]
+QUERY_TIMEOUT = 2.0
+MAX_RESULT_BYTES = 300_000
+MAX_REQUEST_BYTES = 20_000
+_KEY = pytest.StashKey["LiveServer"]()
+
+
+@dataclass
+class Reply:
+    """An HTTP response: status, headers and body, errors included."""
+
+    status: int
+    headers: Message
+    body: bytes
+    seconds: float = 0.0
+
+    @property
+    def content_type(self) -> str:
+        return (self.headers.get("Content-Type") or "").split(";")[0].strip()
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8")
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class LiveServer:
+    """A running `evkg serve` process and its base URL."""
+
+    url: str
+    store: Path
+    process: subprocess.Popen[bytes]
+    log: Path
+    env: dict[str, str] = field(default_factory=dict)
+
+    def request(
+        self,
+        path: str,
+        *,
+        method: str = "GET",
+        headers: dict[str, str] | None = None,
+        data: bytes | None = None,
+        timeout: float = 30,
+    ) -> Reply:
+        """Send a request with urllib; HTTP errors come back as replies, not exceptions."""
+        req = urllib.request.Request(self.url + path, data=data, method=method, headers=headers or {})
+        started = time.monotonic()
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as response:
+                return Reply(response.status, response.headers, response.read(), time.monotonic() - started)
+        except urllib.error.HTTPError as error:
+            return Reply(error.code, error.headers, error.read(), time.monotonic() - started)
+
+    def get(self, path: str, accept: str | None = None, **params: str) -> Reply:
+        query = ("?" + urllib.parse.urlencode(params)) if params else ""
+        return self.request(path + query, headers={"Accept": accept} if accept else {})
+
+    def stop(self) -> None:
+        """SIGTERM the server's process group, then SIGKILL what is left."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(5)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def seed_store(path: Path) -> Path:
+    """Build and reason the seeds into `path` (the conflicts graph included)."""
+    from kg.settings import load_settings
+
+    settings = load_settings(environ={})
+    settings.update(
+        {
+            k: str(ROOT / v)
+            for k, v in settings.items()
+            if k in ("sources", "vocabulary", "ontology", "shapes", "queries", "reviews")
+        }
+    )
+    project = Project.from_settings(settings)
+    build(project, path)
+    reason(project, path, Path(settings["reviews"]), "hermit")
+    return path
+
+
+def start_server(store: Path, log: Path) -> LiveServer:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "EVKG_QUERY_TIMEOUT": str(QUERY_TIMEOUT),
+        "EVKG_QUERY_WORKERS": "2",
+        "EVKG_WORKERS": "1",
+        "EVKG_THREADS": "8",
+        "EVKG_MAX_RESULT_BYTES": str(MAX_RESULT_BYTES),
+        "EVKG_MAX_REQUEST_BYTES": str(MAX_REQUEST_BYTES),
+        "EVKG_QUERIES": str(ROOT / "queries"),
+        "EVKG_SERVICE_ALLOWLIST": f"{url}/sparql",
+    }
+    env.pop("EVKG_BASE", None)
+    evkg = Path(sys.executable).parent / "evkg"
+    command = [str(evkg), "serve", "--store", str(store), "--port", str(port)]
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    server = LiveServer(url, store, process, log, env)
+    wait_until_ready(server)
+    return server
+
+
+def wait_until_ready(server: LiveServer, seconds: float = 60) -> None:
+    """Poll /health until the server and both query workers answer."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"evkg serve exited: {server.log.read_text()[-3000:]}")
+        try:
+            health = server.get("/health", timeout=2).json()
+            if health["query_workers"]["idle"] == 2:
+                return
+        except (OSError, ValueError, KeyError):
+            pass
+        time.sleep(0.2)
+    server.stop()
+    raise RuntimeError(f"evkg serve did not get ready: {server.log.read_text()[-3000:]}")
+
+
+def live_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
+    """The session's server: started on first use, stopped when the session ends."""
+    stash = request.config.stash
+    if _KEY not in stash:
+        folder = tmp_path_factory.mktemp("service")
+        server = start_server(seed_store(folder / "store"), folder / "serve.log")
+        stash[_KEY] = server
+        request.config.add_cleanup(server.stop)
+    return stash[_KEY]
+
+
+def assert_error_shape(reply: Reply, status: int) -> dict[str, Any]:
+    """The one error shape: JSON {"error": {"status", "title", "detail"}} with the reply's status."""
+    assert reply.status == status, reply.text
+    assert reply.content_type == "application/json"
+    error = reply.json()["error"]
+    assert set(error) == {"status", "title", "detail"}
+    assert error["status"] == status
+    assert error["title"] and error["detail"]
+    return dict(error)
