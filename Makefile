@@ -4,9 +4,11 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 STORE  ?= var/store
+NODE_STAMP := node_modules/.installed-$(shell cat package.json package-lock.json | cksum | cut -d' ' -f1)
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run check build reason conflicts test lint format clean
+.PHONY: help setup browser run check build reason conflicts test lint format clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -18,7 +20,18 @@ $(STAMP): pyproject.toml constraints.txt
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-setup: $(STAMP)  ## create .venv and install pinned dependencies (incl. Java for the reasoner)
+# YASGUI for the /editor page, from the npm registry at the versions package-lock.json pins (not committed).
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: install Node.js 20+ for the /editor page's YASGUI"; exit 1; }
+	npm ci --ignore-scripts --no-audit --no-fund
+	rm -f node_modules/.installed-*
+	touch $@
+
+setup: $(STAMP) $(NODE_STAMP)  ## create .venv, install pinned dependencies (incl. Java for the reasoner) and YASGUI (npm ci)
+
+browser:  ## install Debian's chromium and chromium-driver for the browser tests, when missing
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium chromium-driver; }
 
 run: setup  ## set up, check the sources, build the graph, reason (conflicts), serve on :8000
 	$(BIN)/evkg check
@@ -39,7 +52,7 @@ reason: setup  ## run the OWL reasoner and the conflict rules on var/store
 conflicts: setup  ## list the conflicts in var/store
 	$(BIN)/evkg conflicts --store $(STORE)
 
-test: setup  ## set up and run the test suite
+test: setup browser  ## set up (browser included) and run the test suite
 	$(BIN)/pytest
 
 lint: setup  ## ruff and mypy
@@ -51,5 +64,5 @@ format: setup  ## apply ruff's formatting and safe fixes
 	$(BIN)/ruff format kg service tests
 	$(BIN)/ruff check --fix kg service tests
 
-clean:  ## remove the virtual environment and the store
-	rm -rf $(VENV) var
+clean:  ## remove the virtual environment, node_modules and the store
+	rm -rf $(VENV) var node_modules

@@ -55,7 +55,10 @@ def infer(tbox: Graph, reasoner: Reasoner = "hermit") -> Inference:
     for cls in named:
         ancestors[cls].add(cls)
     triples = [(sub, RDFS.subClassOf, sup) for sub, sups in ancestors.items() for sup in sups]
-    triples.extend((x, EVKG.coveredBy, y) for x, y in covered_by(tbox, ancestors))
+    covered = list(covered_by(tbox, ancestors))
+    triples.extend((x, EVKG.coveredBy, y) for x, y in covered)
+    related = {(a, b) for a, _, b in triples} | set(covered)
+    triples.extend((a, EVKG.overlaps, b) for pair in related for a, b in (pair, pair[::-1]))
     return Inference(report, sorted(set(triples)))
 
 

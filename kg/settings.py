@@ -48,6 +48,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("cors_origins", "*", "Origins allowed to read the service cross-site: `*` or a comma-separated list."),
     Setting("query_workers", 2, "Query worker processes per web worker; a timed-out query's worker is replaced."),
     Setting("service_allowlist", "", "Comma-separated endpoint IRIs that SERVICE, FROM and FROM NAMED may name."),
+    Setting(
+        "union_default_graph",
+        True,
+        "SPARQL's default graph is the union of all graphs; false: only the store's default graph (standard).",
+    ),
+    Setting(
+        "update_token",
+        "",
+        "Bearer token that turns on POST /update (SPARQL Update into a new store generation); empty: no updates.",
+    ),
     Setting("workers", 2, "Web worker processes for `evkg serve` (gunicorn, threaded)."),
     Setting("threads", 4, "Threads per web worker process for `evkg serve`."),
 )

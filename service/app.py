@@ -12,11 +12,13 @@ from flask import Flask, Response, render_template, request
 from kg.settings import load_settings
 from service.context import Services, build_services
 from service.data import data_blueprint
+from service.editor import editor_blueprint
 from service.errors import PayloadTooLarge, error_body
 from service.linked_data import LocalLink, linked_data_blueprint
 from service.negotiation import prefers_html
 from service.pages import pages_blueprint
 from service.sparql import sparql_blueprint
+from service.update import update_blueprint
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,9 @@ def register_blueprints(app: Flask, services: Services) -> None:
     app.register_blueprint(linked_data_blueprint(services))
     app.register_blueprint(data_blueprint(services))
     app.register_blueprint(pages_blueprint(services))
+    if services.settings["update_token"]:
+        app.register_blueprint(update_blueprint(services))
+    app.register_blueprint(editor_blueprint(services, app.config.get("YASGUI_BUILD")))
 
 
 class Limits:

@@ -37,22 +37,26 @@ def serialize(triples: Iterable[ox.Triple], fmt: str) -> bytes:
     return ox.serialize(list(triples), format=rdf_format, prefixes=prefixes) or b""
 
 
-def service_description(endpoint: str, counts: Mapping[str, int]) -> list[ox.Triple]:
-    """sd:Service for the endpoint: language, result formats, union default graph, named graphs."""
+def service_description(
+    endpoint: str, counts: Mapping[str, int], *, union_default_graph: bool = True
+) -> list[ox.Triple]:
+    """sd:Service for the endpoint: language, result formats, default graph, named graphs."""
     service, dataset, default = n(endpoint), ox.BlankNode(), ox.BlankNode()
+    comment = "the default graph is the union of the named graphs" if union_default_graph else "standard default graph"
     triples = [
         ox.Triple(service, RDF_TYPE, n(f"{SD}Service")),
         ox.Triple(service, n(f"{SD}endpoint"), service),
         ox.Triple(service, n(f"{SD}supportedLanguage"), n(f"{SD}SPARQL11Query")),
-        ox.Triple(service, n(f"{SD}feature"), n(f"{SD}UnionDefaultGraph")),
         ox.Triple(service, n(f"{SD}feature"), n(f"{SD}BasicFederatedQuery")),
         ox.Triple(service, n(f"{SD}defaultDataset"), dataset),
         ox.Triple(dataset, RDF_TYPE, n(f"{SD}Dataset")),
         ox.Triple(dataset, n(f"{SD}defaultGraph"), default),
         ox.Triple(default, RDF_TYPE, n(f"{SD}Graph")),
         ox.Triple(default, n(f"{VOID}triples"), integer(sum(counts.values()))),
-        ox.Triple(service, RDFS_COMMENT, ox.Literal("Read-only; the default graph is the union of the named graphs.")),
+        ox.Triple(service, RDFS_COMMENT, ox.Literal(f"Read-only; {comment}.")),
     ]
+    if union_default_graph:
+        triples.append(ox.Triple(service, n(f"{SD}feature"), n(f"{SD}UnionDefaultGraph")))
     triples += [ox.Triple(service, n(f"{SD}resultFormat"), n(iri)) for iri in W3C_FORMAT_IRIS.values()]
     for graph, count in counts.items():
         named, description = ox.BlankNode(), ox.BlankNode()

@@ -28,6 +28,12 @@ class BadRequest(ServiceError):
     status, title = 400, "Bad request"
 
 
+class Unauthorized(ServiceError):
+    """A request to the update endpoint without the right bearer token."""
+
+    status, title = 401, "Unauthorized"
+
+
 class Forbidden(ServiceError):
     """An update on the read-only endpoint, or a SERVICE call to an endpoint not allowed."""
 

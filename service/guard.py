@@ -64,6 +64,7 @@ _HIDDEN = re.compile(r"(?i)(?<![A-Za-z_\-\u00b7:%])(?:service|from)(?![A-Za-z0-9
 class Token:
     kind: str
     text: str
+    start: int = 0
 
 
 @dataclass
@@ -83,7 +84,7 @@ def tokenize(text: str) -> list[Token]:
     for match in _TOKEN.finditer(text):
         kind = match.lastgroup or "other"
         if kind not in ("ws", "comment"):
-            tokens.append(Token(kind, match.group()))
+            tokens.append(Token(kind, match.group(), match.start()))
     return tokens
 
 

@@ -60,6 +60,8 @@ class SparqlView:
             results_format=chosen.name if chosen.family != RDF else "json",
             rdf_format=chosen.name if chosen.family == RDF else "turtle",
             max_bytes=int(self.services.settings["max_result_bytes"]),
+            union_default_graph=bool(self.services.settings["union_default_graph"]),
+            base_iri=request.base_url,
         )
         outcome = self.services.pool.run(job)
         served = BY_NAME[job.rdf_format if outcome.family == "rdf" else job.results_format]
@@ -71,7 +73,8 @@ class SparqlView:
             html = render_template("sparql.html", queries=self.services.registry.examples())
             return Response(html, content_type="text/html; charset=utf-8")
         chosen = negotiate(request.headers.get("Accept"), request.args.get("format"), RDF_FORMATS)
-        triples = service_description(request.base_url, self.services.graph_counts())
+        union = bool(self.services.settings["union_default_graph"])
+        triples = service_description(request.base_url, self.services.graph_counts(), union_default_graph=union)
         return answer(serialize(triples, chosen.name), chosen)
 
 

@@ -26,7 +26,7 @@ READY = "ready"
 
 @dataclass(frozen=True)
 class Job:
-    """One query: its text, the protocol's dataset (None: the union default graph), the formats."""
+    """One query: its text, the protocol's dataset (None: the service's default dataset), the formats."""
 
     query: str
     default_graphs: tuple[str, ...] | None
@@ -34,6 +34,8 @@ class Job:
     results_format: str
     rdf_format: str
     max_bytes: int
+    union_default_graph: bool = True
+    base_iri: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ class LiveStore:
 def execute(store: ox.Store, job: Job) -> Outcome:
     """Run one job and serialize its result within the byte limit."""
     try:
-        result = store.query(job.query, prefixes=PREFIXES, **dataset_arguments(job))
+        result = store.query(job.query, prefixes=PREFIXES, base_iri=job.base_iri, **dataset_arguments(job))
         buffer = BoundedBuffer(job.max_bytes)
         family = serialize(result, job, buffer)
     except SyntaxError as exc:
@@ -110,9 +112,10 @@ def execute(store: ox.Store, job: Job) -> Outcome:
 
 
 def dataset_arguments(job: Job) -> dict[str, Any]:
-    """pyoxigraph arguments for the protocol's dataset; the union of all graphs when none is given."""
+    """pyoxigraph arguments for the protocol's dataset; when none is given, the query's own (FROM) or
+    the store's default dataset: the union of all graphs, or (union_default_graph off) the default graph."""
     if job.default_graphs is None and job.named_graphs is None:
-        return {"use_default_graph_as_union": True}
+        return {"use_default_graph_as_union": job.union_default_graph}
     return {
         "default_graph": [ox.NamedNode(g) for g in job.default_graphs or ()],
         "named_graphs": [ox.NamedNode(g) for g in job.named_graphs or ()],

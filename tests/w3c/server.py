@@ -1,0 +1,146 @@
+"""The conformance server: one `evkg serve` over a store of its own, and per-test datasets.
+
+The server runs with `EVKG_UNION_DEFAULT_GRAPH=false` (the suite needs the standard dataset,
+whose default graph is only the store's default graph). `install` gives each test a fresh store:
+`evkg load` adds the files to an empty store in a scratch directory (the real click command,
+in-process through click's CliRunner, which saves the ~1 s interpreter start per file;
+`EVKG_W3C_LOAD=subprocess` runs the `evkg` executable instead), then `kg.store.snapshot` makes
+that store a new live generation of the served store (the atomic `current` swap `evkg build`
+makes), which the service's query workers pick up on their next query.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from kg.cli import main as evkg
+from kg.store import snapshot, write_generation
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class ConformanceServer:
+    """A running `evkg serve` over `store`, configured for the standard SPARQL dataset."""
+
+    url: str
+    store: Path
+    scratch: Path
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def stop(self) -> None:
+        """SIGTERM the server's process group, then SIGKILL what is left."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(5)
+
+    @property
+    def endpoint(self) -> str:
+        return self.url + "/sparql"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def server_environment(url: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of the conformance server: standard dataset, one web worker, 2 query workers."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EVKG_")}
+    env.update(
+        {
+            "EVKG_UNION_DEFAULT_GRAPH": "false",
+            "EVKG_QUERY_WORKERS": "2",
+            "EVKG_WORKERS": "1",
+            "EVKG_THREADS": "4",
+            "EVKG_QUERY_TIMEOUT": "20",
+            "EVKG_QUERIES": str(ROOT / "queries"),
+        }
+    )
+    env.update(extra or {})
+    return env
+
+
+def start_server(folder: Path, extra_env: dict[str, str] | None = None) -> ConformanceServer:
+    """Start `evkg serve` on a free port over an empty store in `folder`; wait until it answers."""
+    store, scratch, log = folder / "store", folder / "scratch", folder / "serve.log"
+    write_generation(store, lambda _: None)
+    scratch.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [str(Path(sys.executable).parent / "evkg"), "serve", "--store", str(store), "--port", str(port)]
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=server_environment(url, extra_env),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = ConformanceServer(url, store, scratch, process, log)
+    wait_until_ready(server)
+    return server
+
+
+def wait_until_ready(server: ConformanceServer, seconds: float = 60) -> None:
+    """Poll /health until the web worker and its query workers answer."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"evkg serve exited: {server.log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(server.url + "/health", timeout=2) as response:
+                if json.loads(response.read())["query_workers"]["idle"] == 2:
+                    return
+        except (OSError, ValueError, KeyError):
+            pass
+        time.sleep(0.2)
+    server.stop()
+    raise RuntimeError(f"evkg serve did not get ready: {server.log.read_text()[-3000:]}")
+
+
+def evkg_load(store: Path, path: Path, graph: str | None) -> None:
+    """`evkg load PATH [--graph IRI] --store STORE`: in-process by default, or as a subprocess."""
+    args = ["load", str(path), "--store", str(store)] + (["--graph", graph] if graph else [])
+    if os.environ.get("EVKG_W3C_LOAD") == "subprocess":
+        command = [str(Path(sys.executable).parent / "evkg"), *args]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        code, output = done.returncode, done.stdout + done.stderr
+    else:
+        result = CliRunner().invoke(evkg, args, catch_exceptions=False)
+        code, output = result.exit_code, result.output
+    if code != 0:
+        raise RuntimeError(f"evkg load {path} failed ({code}): {output}")
+
+
+def install(server: ConformanceServer, data: tuple[Path, ...], graphs: tuple[tuple[str, Path], ...]) -> None:
+    """Load the files into a fresh store and make it the served store's live generation."""
+    scratch = server.scratch / f"store-{time.monotonic_ns()}"
+    write_generation(scratch, lambda _: None)
+    try:
+        for path in data:
+            evkg_load(scratch, path, None)
+        for name, path in graphs:
+            evkg_load(scratch, path, name)
+        snapshot(scratch, server.store)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
