@@ -15,13 +15,13 @@ import click
 from kg.audit import Filters, apply_filters, load_conflicts, to_csv, to_json, to_table
 from kg.build import BuildRejected, Project, build, check
 from kg.conflicts import reason
-from kg.errors import EvkgError, SourceError, StoreError
+from kg.errors import EvkgError, SourceError
 from kg.queries import QueryRegistry
 from kg.records import source_schema
 from kg.results import render
 from kg.reviews import STATUSES, Review, add_review
 from kg.settings import load_settings
-from kg.store import CURRENT, RDF_FORMATS, OxigraphStore
+from kg.store import RDF_FORMATS, OxigraphStore
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -282,23 +282,6 @@ def conflicts_command(
     selected = apply_filters(records, filters, target, project.iris)
     render_ = {"table": to_table, "json": to_json, "csv": to_csv}[fmt]
     click.echo(render_(selected), nl=False)
-
-
-@main.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
-@click.option("--workers", type=int, default=None, help="Web worker processes [default: EVKG_WORKERS or 2].")
-@store_option
-@handles_errors
-def serve_command(host: str, port: int, workers: int | None, store: Path | None) -> None:
-    """Serve SPARQL, linked data and the conflict pages over HTTP (gunicorn)."""
-    from service.server import serve  # the one place kg reaches into service: the web server is optional
-
-    settings = settings_for(store=store, workers=workers)
-    if not (Path(settings["store"]) / CURRENT).exists():  # not opened here: RocksDB must not start before the fork
-        raise StoreError(f"no store at {settings['store']}: run `evkg build` first (or pass --store PATH)")
-    click.echo(f"serving {settings['store']} at http://{host}:{port}/", err=True)
-    serve(settings, host, port)
 
 
 @main.command("review")

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from kg.build import Dataset, Project, assemble, build
-from kg.cli import main
+from service.cli import main
 from kg.settings import load_settings
 from kg.store import snapshot
 

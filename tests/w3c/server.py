@@ -25,7 +25,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from kg.cli import main as evkg
+from service.cli import main as evkg
 from kg.store import snapshot, write_generation
 
 ROOT = Path(__file__).resolve().parents[2]

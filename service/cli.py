@@ -1,0 +1,29 @@
+"""The `evkg` console script: kg's commands plus `serve`, so that kg never imports service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kg.cli import handles_errors, main, settings_for, store_option
+from kg.errors import StoreError
+from kg.store import CURRENT
+from service.server import serve
+
+__all__ = ["main"]
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--workers", type=int, default=None, help="Web worker processes [default: EVKG_WORKERS or 2].")
+@store_option
+@handles_errors
+def serve_command(host: str, port: int, workers: int | None, store: Path | None) -> None:
+    """Serve SPARQL, linked data and the conflict pages over HTTP (gunicorn)."""
+    settings = settings_for(store=store, workers=workers)
+    if not (Path(settings["store"]) / CURRENT).exists():  # not opened here: RocksDB must not start before the fork
+        raise StoreError(f"no store at {settings['store']}: run `evkg build` first (or pass --store PATH)")
+    click.echo(f"serving {settings['store']} at http://{host}:{port}/", err=True)
+    serve(settings, host, port)
