@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.installed-$(shell cat package.json package-lock.json
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup browser run check build reason conflicts test lint format clean
+.PHONY: help setup browser virtuoso run check build reason conflicts test lint format clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -33,6 +33,10 @@ browser:  ## install Debian's chromium and chromium-driver for the browser tests
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 	  { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium chromium-driver; }
 
+virtuoso:  ## install Debian's virtuoso-opensource for the remote-store tests, when missing
+	@command -v virtuoso-t >/dev/null || \
+	  { $(SUDO) apt-get update && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y virtuoso-opensource; }
+
 run: setup  ## set up, check the sources, build the graph, reason (conflicts), serve on :8000
 	$(BIN)/evkg check
 	$(BIN)/evkg build --store $(STORE)
@@ -52,7 +56,7 @@ reason: setup  ## run the OWL reasoner and the conflict rules on var/store
 conflicts: setup  ## list the conflicts in var/store
 	$(BIN)/evkg conflicts --store $(STORE)
 
-test: setup browser  ## set up (browser included) and run the test suite
+test: setup browser virtuoso  ## set up (browser and Virtuoso included) and run the test suite
 	$(BIN)/pytest
 
 lint: setup  ## ruff and mypy

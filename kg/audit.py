@@ -13,7 +13,7 @@ import pyoxigraph as ox
 
 from kg.namespaces import Iris
 from kg.queries import QueryRegistry
-from kg.store import OxigraphStore
+from kg.store import Store
 
 
 @dataclass
@@ -71,7 +71,7 @@ def _value(row: Any, name: str) -> str:
     return "" if term is None else term.value
 
 
-def load_conflicts(store: OxigraphStore, registry: QueryRegistry) -> list[ConflictRecord]:
+def load_conflicts(store: Store, registry: QueryRegistry) -> list[ConflictRecord]:
     """Every finding in the conflicts graph, one record each, most severe first."""
     records: dict[str, ConflictRecord] = {}
     for row in store.query(registry.resolve("reports/conflicts").text):
@@ -125,7 +125,7 @@ class Filters:
     informational: bool = False
 
 
-def covered_terms(store: OxigraphStore, iris: Iris, terms: Iterable[str]) -> set[str]:
+def covered_terms(store: Store, iris: Iris, terms: Iterable[str]) -> set[str]:
     """Slugs of the given terms and everything below them (from the inferred closure)."""
     found = set(terms)
     for term in terms:
@@ -135,9 +135,7 @@ def covered_terms(store: OxigraphStore, iris: Iris, terms: Iterable[str]) -> set
     return found
 
 
-def apply_filters(
-    records: list[ConflictRecord], filters: Filters, store: OxigraphStore, iris: Iris
-) -> list[ConflictRecord]:
+def apply_filters(records: list[ConflictRecord], filters: Filters, store: Store, iris: Iris) -> list[ConflictRecord]:
     """Keep the records matching every given filter (interventions and conditions by hierarchy)."""
     interventions = covered_terms(store, iris, filters.interventions) if filters.interventions else set()
     conditions = covered_terms(store, iris, filters.conditions) if filters.conditions else set()

@@ -15,9 +15,10 @@ from kg.errors import Problem, SourceError
 from kg.namespaces import Iris
 from kg.queries import QueryRegistry
 from kg.rdf import source_graph, vocabulary_graph
+from kg.remote import Location, rewrite
 from kg.results import short
 from kg.sources import LoadedSource, load_sources
-from kg.store import OxigraphStore, write_generation
+from kg.store import OxigraphStore, Store
 from kg.terms import TermIndex, load_vocabulary
 
 Progress = Callable[[str], None]
@@ -130,13 +131,13 @@ def shacl_findings(project: Project, dataset: Dataset) -> list[Finding]:
     return sorted(findings, key=str)
 
 
-def fill(store: OxigraphStore, dataset: Dataset) -> None:
+def fill(store: Store, dataset: Dataset) -> None:
     """Write every graph of the dataset into its own named graph of the store."""
     for name, graph in dataset.graphs.items():
         store.load_bytes(graph.serialize(format="nt", encoding="utf-8"), graph=name)
 
 
-def check_findings(registry: QueryRegistry, store: OxigraphStore) -> list[Finding]:
+def check_findings(registry: QueryRegistry, store: Store) -> list[Finding]:
     """Run the data checks (queries named *-violation.rq): every row they return is a finding."""
     findings = []
     for query in registry.checks():
@@ -171,11 +172,13 @@ class BuildRejected(Exception):
         super().__init__(f"{len(findings)} finding(s); the store was left as it was")
 
 
-def build(project: Project, store_path: Path, progress: Progress = lambda _: None, *, shapes: bool = True) -> Dataset:
-    """Check, then write a new store generation and make it live atomically."""
+def build(
+    project: Project, store_path: Location, progress: Progress = lambda _: None, *, shapes: bool = True
+) -> Dataset:
+    """Check, then write every graph and make them live together (a new generation, or staged remote graphs)."""
     dataset = check(project, progress, shapes=shapes)
     if dataset.findings:
         raise BuildRejected(dataset.findings)
     progress(f"writing {dataset.triples} triples to {store_path}")
-    write_generation(store_path, lambda store: fill(store, dataset))
+    rewrite(store_path, lambda store: fill(store, dataset))
     return dataset

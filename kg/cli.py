@@ -18,10 +18,11 @@ from kg.conflicts import reason
 from kg.errors import EvkgError, SourceError
 from kg.queries import QueryRegistry
 from kg.records import source_schema
+from kg.remote import location, open_store
 from kg.results import render
 from kg.reviews import STATUSES, Review, add_review
 from kg.settings import load_settings
-from kg.store import RDF_FORMATS, OxigraphStore
+from kg.store import RDF_FORMATS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -31,9 +32,9 @@ def store_option(command: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--store",
         "store",
-        type=click.Path(path_type=Path),
         default=None,
-        help="Store directory [default: EVKG_STORE or var/store].",
+        metavar="PATH|URL",
+        help="Store directory, or a remote SPARQL endpoint URL (http://...) [default: EVKG_STORE or var/store].",
     )(command)
 
 
@@ -109,11 +110,11 @@ def check_command(sources: Path | None) -> None:
 @store_option
 @click.option("--skip-shapes", is_flag=True, help="Skip SHACL validation (bulk loads of machine-made sources).")
 @handles_errors
-def build_command(sources: Path | None, store: Path | None, skip_shapes: bool) -> None:
+def build_command(sources: Path | None, store: str | None, skip_shapes: bool) -> None:
     """Build the graph from sources + ontology into a new store generation (atomic)."""
     settings = settings_for(sources=sources, store=store)
     try:
-        dataset = build(Project.from_settings(settings), Path(settings["store"]), progress, shapes=not skip_shapes)
+        dataset = build(Project.from_settings(settings), location(settings), progress, shapes=not skip_shapes)
     except BuildRejected as exc:
         report_findings(exc.findings)
         click.echo("build rejected; the store was left as it was.", err=True)
@@ -136,10 +137,10 @@ def build_command(sources: Path | None, store: Path | None, skip_shapes: bool) -
 )
 @store_option
 @handles_errors
-def load_command(files: tuple[Path, ...], graph: str | None, fmt: str | None, store: Path | None) -> None:
+def load_command(files: tuple[Path, ...], graph: str | None, fmt: str | None, store: str | None) -> None:
     """Add RDF files to the store; each file is loaded whole or not at all."""
     settings = settings_for(store=store)
-    target = OxigraphStore.open(Path(settings["store"]))
+    target = open_store(settings)
     for path in files:
         added = target.load_file(path, graph=graph, fmt=fmt)
         click.echo(f"loaded {path}: {added} new quads" + (f" into <{graph}>" if graph else ""))
@@ -159,10 +160,10 @@ def load_command(files: tuple[Path, ...], graph: str | None, fmt: str | None, st
 )
 @store_option
 @handles_errors
-def query_command(query: str, fmt: str, params: tuple[str, ...], store: Path | None) -> None:
+def query_command(query: str, fmt: str, params: tuple[str, ...], store: str | None) -> None:
     """Run a named query from queries/ (or a .rq file) against the store."""
     settings = settings_for(store=store)
-    target = OxigraphStore.open(Path(settings["store"]), read_only=True)
+    target = open_store(settings, read_only=True)
     named = QueryRegistry(Path(settings["queries"])).resolve(query)
     raw = dict(_split_param(p) for p in params)
     bindings = named.bindings(raw, Project.from_settings(settings).iris)
@@ -179,7 +180,7 @@ def _split_param(raw: str) -> tuple[str, str]:
 
 @main.command("queries")
 @store_option
-def queries_command(store: Path | None) -> None:
+def queries_command(store: str | None) -> None:
     """List the named queries with their titles and parameters."""
     settings = settings_for(store=store)
     for named in QueryRegistry(Path(settings["queries"])):
@@ -205,10 +206,10 @@ def queries_command(store: Path | None) -> None:
 )
 @store_option
 @handles_errors
-def export_command(fmt: str, output: Path | None, store: Path | None) -> None:
+def export_command(fmt: str, output: Path | None, store: str | None) -> None:
     """Dump the whole store."""
     settings = settings_for(store=store)
-    data = OxigraphStore.open(Path(settings["store"]), read_only=True).dump(fmt)
+    data = open_store(settings, read_only=True).dump(fmt)
     if output is None:
         sys.stdout.buffer.write(data)
     else:
@@ -231,12 +232,12 @@ def schema_command() -> None:
 )
 @store_option
 @handles_errors
-def reason_command(reasoner: str | None, store: Path | None) -> None:
+def reason_command(reasoner: str | None, store: str | None) -> None:
     """Run the OWL reasoner and the conflict rules; write the inferred and conflicts graphs."""
     settings = settings_for(store=store, reasoner=reasoner)
     report = reason(
         Project.from_settings(settings),
-        Path(settings["store"]),
+        location(settings),
         Path(settings["reviews"]),
         settings["reasoner"],
         progress,
@@ -251,6 +252,10 @@ def reason_command(reasoner: str | None, store: Path | None) -> None:
         f"reasoned {settings['store']}: {report.inferred_triples} inferred triples, "
         f"{report.conflicts} findings from {len(report.per_rule)} rules"
     )
+    for name, error in report.failed_rules.items():
+        click.secho(f"warning: the store could not evaluate rule {name}: {error[:300]}", fg="yellow", err=True)
+    if report.failed_rules:
+        sys.exit(EXIT_FINDINGS)
 
 
 @main.command("conflicts")
@@ -271,12 +276,12 @@ def conflicts_command(
     conditions: tuple[str, ...],
     statuses: tuple[str, ...],
     informational: bool,
-    store: Path | None,
+    store: str | None,
 ) -> None:
     """List the conflicts found by `evkg reason`, with both sides' quotes."""
     settings = settings_for(store=store)
     project = Project.from_settings(settings)
-    target = OxigraphStore.open(Path(settings["store"]), read_only=True)
+    target = open_store(settings, read_only=True)
     records = load_conflicts(target, QueryRegistry(project.queries))
     filters = Filters(types, sources, interventions, conditions, statuses, informational)
     selected = apply_filters(records, filters, target, project.iris)
@@ -291,11 +296,11 @@ def conflicts_command(
 @click.option("--rationale", required=True, help="Why.")
 @store_option
 @handles_errors
-def review_command(conflict: str, status: str, reviewer: str, rationale: str, store: Path | None) -> None:
+def review_command(conflict: str, status: str, reviewer: str, rationale: str, store: str | None) -> None:
     """Record a review decision in the reviews file, then apply it to the store."""
     settings = settings_for(store=store)
     project = Project.from_settings(settings)
-    target = OxigraphStore.open(Path(settings["store"]), read_only=True)
+    target = open_store(settings, read_only=True)
     known = {r.id for r in load_conflicts(target, QueryRegistry(project.queries))}
     del target
     if conflict not in known:
@@ -312,7 +317,7 @@ def review_command(conflict: str, status: str, reviewer: str, rationale: str, st
         }
     )
     add_review(Path(settings["reviews"]), review)
-    report = reason(project, Path(settings["store"]), Path(settings["reviews"]), settings["reasoner"])
+    report = reason(project, location(settings), Path(settings["reviews"]), settings["reasoner"])
     click.echo(f"recorded: {conflict} is {status}; {report.conflicts} findings re-derived")
 
 

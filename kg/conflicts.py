@@ -13,12 +13,14 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.build import Finding, Project
+from kg.errors import StoreError
 from kg.inference import Inference, explain_unsatisfiable, infer, tbox_from_store
 from kg.namespaces import EVKG, Iris
 from kg.queries import NamedQuery, QueryRegistry
 from kg.reasoner import Reasoner
+from kg.remote import Location, RemoteStore, derive, open_location
 from kg.reviews import Review, load_reviews
-from kg.store import OxigraphStore, derive_generation
+from kg.store import Store
 
 RULE_PREFIX = "conflicts/"
 STATUS_NODES = {
@@ -55,6 +57,8 @@ class ReasonReport:
     seconds: dict[str, float] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     stale_reviews: list[str] = field(default_factory=list)
+    failed_rules: dict[str, str] = field(default_factory=dict)
+    """Rules a remote server could not evaluate (its error), e.g. Virtuoso 7.2's compiler errors."""
 
     @property
     def conflicts(self) -> int:
@@ -73,7 +77,7 @@ class RuleRunner:
         self.iris, self.reviews, self.run = iris, reviews, run
         self.seen_ids: set[str] = set()
 
-    def evaluate(self, store: OxigraphStore, rule: NamedQuery) -> list[ox.Triple]:
+    def evaluate(self, store: Store, rule: NamedQuery) -> list[ox.Triple]:
         """The rule's CONSTRUCT result plus identifier, rule, run and status of each finding."""
         triples = list(store.query(rule.text, base_iri=self.iris.base))
         findings = {
@@ -138,7 +142,7 @@ def run_triples(run: ox.NamedNode, iris: Iris, reasoner: str, started: dt.dateti
     ]
 
 
-def declared_in(store: OxigraphStore, iris: Iris) -> dict[str, str]:
+def declared_in(store: Store, iris: Iris) -> dict[str, str]:
     """Term IRI -> the file that declares it (vocabulary or a source file)."""
     query = (
         "SELECT ?t ?g ?file WHERE { GRAPH ?g { ?t a owl:Class } OPTIONAL { GRAPH ?g { ?s evkg:curationFile ?file } } }"
@@ -153,7 +157,7 @@ def declared_in(store: OxigraphStore, iris: Iris) -> dict[str, str]:
 
 def reason(
     project: Project,
-    store_path: Path,
+    store_path: Location,
     reviews_path: Path,
     reasoner: Reasoner = "hermit",
     progress: Progress = lambda _: None,
@@ -162,7 +166,7 @@ def reason(
     report = ReasonReport(reasoner=reasoner)
     started = dt.datetime.now(dt.UTC)
     registry = QueryRegistry(project.queries)
-    live = OxigraphStore.open(store_path, read_only=True)
+    live = open_location(store_path, read_only=True)
     tbox = tbox_from_store(live, project.iris, registry.resolve("reasoning/tbox").text)
     progress(f"classifying {len(tbox)} ontology and term triples with {reasoner}")
     clock = time.perf_counter()
@@ -175,13 +179,19 @@ def reason(
     reviews = load_reviews(reviews_path)
     run = n(project.iris.resource("run", started.strftime("%Y%m%dT%H%M%S%fZ")))
 
-    def change(store: OxigraphStore) -> None:
+    def change(store: Store) -> None:
         write_inferred(store, project.iris, inference, report, run)
         runner = RuleRunner(project.iris, reviews, run)
         triples = run_triples(run, project.iris, reasoner, started)
         for rule in rules(registry):
             clock = time.perf_counter()
-            found = runner.evaluate(store, rule)
+            try:
+                found = runner.evaluate(store, rule)
+            except StoreError as exc:
+                if not isinstance(store_path, RemoteStore):
+                    raise
+                report.failed_rules[rule.name] = str(exc)
+                continue
             report.seconds[rule.name] = time.perf_counter() - clock
             report.per_rule[rule.name] = sum(1 for t in found if t.predicate == n(EVKG.rule))
             progress(f"{rule.name}: {report.per_rule[rule.name]} in {report.seconds[rule.name]:.2f} s")
@@ -190,13 +200,11 @@ def reason(
         store.replace_graph(str(project.iris.graph("conflicts")), triples)
         report.stale_reviews = sorted(set(reviews) - runner.seen_ids)
 
-    derive_generation(store_path, change)
+    derive(store_path, change)
     return report
 
 
-def write_inferred(
-    store: OxigraphStore, iris: Iris, inference: Inference, report: ReasonReport, run: ox.NamedNode
-) -> None:
+def write_inferred(store: Store, iris: Iris, inference: Inference, report: ReasonReport, run: ox.NamedNode) -> None:
     """Replace the inferred graph with the closure, coveredBy and the run's provenance."""
     triples = [ox.Triple(n(s), n(p), n(o)) for s, p, o in inference.triples]
     graph = n(iris.graph("inferred"))

@@ -13,7 +13,7 @@ from rdflib.namespace import OWL, RDF, RDFS
 from kg.build import Finding
 from kg.namespaces import EVKG, Iris
 from kg.reasoner import Reasoner, ReasonerReport, classify
-from kg.store import OxigraphStore
+from kg.store import Store
 
 VOCABULARY_FILE = "ontology/vocabulary.yaml"
 
@@ -26,17 +26,10 @@ class Inference:
     triples: list[tuple[URIRef, URIRef, URIRef]]
 
 
-def tbox_from_store(store: OxigraphStore, iris: Iris, tbox_query: str) -> Graph:
+def tbox_from_store(store: Store, iris: Iris, tbox_query: str) -> Graph:
     """The ontology graph plus every class declared anywhere in the store, as rdflib."""
     graph = Graph()
-    ontology = ox.NamedNode(str(iris.ontology_graph))
-    data = ox.serialize(
-        (
-            ox.Triple(q.subject, q.predicate, q.object)
-            for q in store.store.quads_for_pattern(None, None, None, ontology)
-        ),
-        format=ox.RdfFormat.N_TRIPLES,
-    )
+    data = ox.serialize(store.triples(str(iris.ontology_graph)), format=ox.RdfFormat.N_TRIPLES)
     graph.parse(data=data or b"", format="nt")
     classes = ox.serialize(store.query(tbox_query), format=ox.RdfFormat.N_TRIPLES)
     graph.parse(data=classes or b"", format="nt")

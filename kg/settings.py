@@ -33,7 +33,19 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("store", "var/store", "Store location: a directory for the embedded Oxigraph store."),
+    Setting(
+        "store",
+        "var/store",
+        "Store location: a directory for the embedded Oxigraph store, or a remote SPARQL query endpoint URL.",
+    ),
+    Setting("store_update", "", "Remote store: SPARQL Update endpoint URL; empty: the query endpoint."),
+    Setting(
+        "store_graph_store",
+        "",
+        "Remote store: Graph Store Protocol endpoint URL; empty: whole graphs go through query and update.",
+    ),
+    Setting("store_user", "", "Remote store: user name for the update and Graph Store endpoints (basic or digest)."),
+    Setting("store_password", "", "Remote store: password of `store_user`."),
     Setting("sources", "sources", "Directory of source YAML files."),
     Setting("vocabulary", "ontology/vocabulary.yaml", "The shared vocabulary of terms."),
     Setting("ontology", "ontology/evkg.ttl", "The OWL ontology (TBox), Turtle."),

@@ -8,7 +8,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pyoxigraph as ox
 
@@ -26,6 +26,33 @@ RDF_FORMATS: dict[str, ox.RdfFormat] = {
     "jsonld": ox.RdfFormat.JSON_LD,
     "rdfxml": ox.RdfFormat.RDF_XML,
 }
+
+
+class Store(Protocol):
+    """What the build, the reasoner, the reports and the CLI need of a store (embedded or remote)."""
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        bindings: dict[str, Any] | None = None,
+        union_default_graph: bool = True,
+        base_iri: str | None = None,
+    ) -> Any: ...
+
+    def named_graphs(self) -> list[str]: ...
+
+    def count(self, graph: str | None = None) -> int: ...
+
+    def triples(self, graph: str) -> Iterator[ox.Triple]: ...
+
+    def dump(self, fmt: str, *, graph: str | None = None) -> bytes: ...
+
+    def load_file(self, path: Path, *, graph: str | None, fmt: str | None = None) -> int: ...
+
+    def load_bytes(self, data: bytes, *, graph: str, fmt: ox.RdfFormat = ox.RdfFormat.N_TRIPLES) -> None: ...
+
+    def replace_graph(self, graph: str, triples: Any) -> None: ...
 
 
 class OxigraphStore:
@@ -83,6 +110,11 @@ class OxigraphStore:
         """Number of quads, in one named graph or in all."""
         target = ox.NamedNode(graph) if graph else None
         return sum(1 for _ in self.store.quads_for_pattern(None, None, None, target))
+
+    def triples(self, graph: str) -> Iterator[ox.Triple]:
+        """The triples of one named graph."""
+        quads = self.store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+        return (ox.Triple(q.subject, q.predicate, q.object) for q in quads)
 
     def dump(self, fmt: str, *, graph: str | None = None) -> bytes:
         """Serialize the whole dataset (or one graph) in an RDF format from RDF_FORMATS."""

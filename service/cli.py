@@ -20,7 +20,7 @@ __all__ = ["main"]
 @click.option("--workers", type=int, default=None, help="Web worker processes [default: EVKG_WORKERS or 2].")
 @store_option
 @handles_errors
-def serve_command(host: str, port: int, workers: int | None, store: Path | None) -> None:
+def serve_command(host: str, port: int, workers: int | None, store: str | None) -> None:
     """Serve SPARQL, linked data and the conflict pages over HTTP (gunicorn)."""
     settings = settings_for(store=store, workers=workers)
     if not (Path(settings["store"]) / CURRENT).exists():  # not opened here: RocksDB must not start before the fork

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from virtuoso_server import VirtuosoServer, start
 
 from kg.build import Dataset, Project, assemble, build
-from service.cli import main
 from kg.settings import load_settings
 from kg.store import snapshot
+from service.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -76,3 +77,11 @@ def evkg(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
         monkeypatch.delenv(name, raising=False)
     runner = CliRunner()
     return lambda *args: runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtuosoServer]:
+    """A private Virtuoso on loopback for the session (installed through apt-get when missing), stopped at the end."""
+    server = start(tmp_path_factory.mktemp("virtuoso"))
+    yield server
+    server.stop()

@@ -25,8 +25,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from service.cli import main as evkg
 from kg.store import snapshot, write_generation
+from service.cli import main as evkg
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,0 +1,368 @@
+"""A remote store: any SPARQL 1.1 server, through the W3C protocols only (standard library HTTP).
+
+Queries go to the SPARQL 1.1 Query endpoint, writes to the Update endpoint, whole named graphs
+through the Graph Store HTTP Protocol. A graph is replaced by writing it to a fresh staging graph
+first and then moving it over the old one in one update request (`MOVE <staging> TO <graph>`), so
+a failure midway leaves the old graph readable and touches nothing else.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from kg.errors import QueryError, RdfInputError, StoreError
+from kg.remote_sparql import prepare, query_form
+from kg.store import RDF_FORMATS, OxigraphStore, Store, derive_generation, write_generation
+
+TIMEOUT = 600.0
+"""Seconds to wait for the remote server's answer to one request."""
+
+RESULTS_TYPES = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+}
+RDF_TYPES = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "text/plain": ox.RdfFormat.N_TRIPLES,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+}
+
+
+def is_remote(location: str | Path) -> bool:
+    """A store location naming a SPARQL endpoint (http:// or https://) rather than a directory."""
+    return str(location).startswith(("http://", "https://"))
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Where a remote store answers: query, update and Graph Store endpoints, and the credentials."""
+
+    query: str
+    update: str
+    graph_store: str
+    user: str = ""
+    password: str = ""
+    scope: str = ""
+    """The dataset: the named graphs whose IRI starts with this (the base), so a server's own graphs stay out."""
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> Endpoints:
+        url = str(settings["store"])
+        return cls(
+            query=url,
+            update=str(settings["store_update"] or url),
+            graph_store=str(settings["store_graph_store"]),
+            user=str(settings["store_user"]),
+            password=str(settings["store_password"]),
+            scope=str(settings["base"]),
+        )
+
+
+# ---------------------------------------------------------------- HTTP
+class Http:
+    """Requests to the remote endpoints, with basic or digest authentication when credentials are set."""
+
+    def __init__(self, endpoints: Endpoints) -> None:
+        manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+        if endpoints.user:
+            for url in {endpoints.query, endpoints.update, endpoints.graph_store} - {""}:
+                manager.add_password(None, url, endpoints.user, endpoints.password)  # type: ignore[arg-type]
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPDigestAuthHandler(manager), urllib.request.HTTPBasicAuthHandler(manager)
+        )
+
+    def send(self, method: str, url: str, body: bytes | None = None, **headers: str) -> tuple[str, bytes]:
+        """One request; the answer's media type and body. HTTP errors become StoreError / QueryError."""
+        request = urllib.request.Request(url, data=body, method=method)
+        for name, value in headers.items():
+            request.add_header(name.replace("_", "-"), value)
+        try:
+            with self.opener.open(request, timeout=TIMEOUT) as response:
+                return response.headers.get_content_type(), response.read()
+        except urllib.error.HTTPError as exc:
+            detail = " ".join(exc.read()[:2000].decode("utf-8", "replace").split())
+            if exc.code == 400:
+                raise QueryError(f"the store at {url} refused the request (400): {detail}") from exc
+            raise StoreError(f"{method} {url}: HTTP {exc.code} {exc.reason}: {detail}") from exc
+        except (urllib.error.URLError, OSError) as exc:
+            raise StoreError(f"cannot reach the store at {url}: {getattr(exc, 'reason', exc)}") from exc
+
+
+def form(**fields: str | list[str]) -> bytes:
+    """A urlencoded body; a list value repeats its field (`default-graph-uri`, `named-graph-uri`)."""
+    pairs = [(k.replace("_", "-"), v) for k, vs in fields.items() for v in ([vs] if isinstance(vs, str) else vs)]
+    return urllib.parse.urlencode(pairs).encode()
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+# ---------------------------------------------------------------- the store
+class RemoteStore:
+    """A SPARQL 1.1 server used as the store; same methods as OxigraphStore (the Store protocol)."""
+
+    def __init__(self, endpoints: Endpoints) -> None:
+        self.endpoints = endpoints
+        self.http = Http(endpoints)
+        self._dataset: list[str] | None = None
+        self._pending: list[tuple[str, str | None]] | None = None
+        """While staging: (graph, its staging graph, or None for an empty graph) to swap at the end."""
+
+    def __str__(self) -> str:
+        return self.endpoints.query
+
+    # ---------------------------------------------------------------- reading
+    def query(
+        self,
+        sparql: str,
+        *,
+        bindings: dict[str, Any] | None = None,
+        union_default_graph: bool = True,
+        base_iri: str | None = None,
+    ) -> Any:
+        """Run a query on the server; results come back as pyoxigraph objects, as from OxigraphStore.
+
+        The dataset is given in the protocol: the store's graphs (see `Endpoints.scope`) are both the
+        default graph (their union) and the named graphs, so `union_default_graph` has no effect here.
+        """
+        text = prepare(sparql, bindings, base_iri)
+        graphs = self.named_graphs() or [self.endpoints.scope]
+        return self._query(text, base_iri, default_graph_uri=graphs, named_graph_uri=graphs)
+
+    def _query(self, text: str, base_iri: str | None, **dataset: list[str]) -> Any:
+        graph = query_form(text) in ("CONSTRUCT", "DESCRIBE")
+        accept = "text/turtle, application/n-triples;q=0.9" if graph else "application/sparql-results+json"
+        body = form(query=text, **dataset)
+        media, answer = self.http.send("POST", self.endpoints.query, body, Content_Type=FORM, Accept=accept)
+        if graph:
+            return as_query_triples(answer, _rdf_format(media), base_iri)
+        if media not in RESULTS_TYPES:
+            raise StoreError(f"{self.endpoints.query} answered {media}, not SPARQL results")
+        if media == "application/sparql-results+json":
+            answer = portable_blank_nodes(answer)
+        return ox.parse_query_results(answer, format=RESULTS_TYPES[media])
+
+    def named_graphs(self) -> list[str]:
+        """The store's named graphs: those under the scope IRI (cached until the next write)."""
+        if self._dataset is None:
+            rows = self._query(prepare("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", None, None), None)
+            names = (row["g"].value for row in rows if isinstance(row["g"], ox.NamedNode))
+            self._dataset = sorted(g for g in names if g.startswith(self.endpoints.scope))
+        return self._dataset
+
+    def count(self, graph: str | None = None) -> int:
+        """Number of triples, in one named graph or in all named graphs."""
+        bindings = {"g": ox.NamedNode(graph)} if graph else None
+        rows = list(self.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", bindings=bindings))
+        return int(rows[0]["n"].value) if rows else 0
+
+    def triples(self, graph: str) -> Iterator[ox.Triple]:
+        """The triples of one named graph (Graph Store GET, or a CONSTRUCT without a Graph Store)."""
+        if not self.endpoints.graph_store:
+            query = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+            return iter(self.query(query, bindings={"g": ox.NamedNode(graph)}))
+        url = graph_url(self.endpoints.graph_store, graph)
+        media, body = self.http.send("GET", url, Accept="text/turtle, application/n-triples;q=0.9")
+        return iter(as_query_triples(body, _rdf_format(media), None))
+
+    def dump(self, fmt: str, *, graph: str | None = None) -> bytes:
+        """Serialize the dataset (or one graph), fetched graph by graph into memory."""
+        local = OxigraphStore.in_memory()
+        for name in [graph] if graph else self.named_graphs():
+            local.replace_graph(name, self.triples(name))
+        return local.dump(fmt, graph=graph)
+
+    # ---------------------------------------------------------------- writing
+    def update(self, sparql: str) -> None:
+        """Send a SPARQL 1.1 Update request (one request: atomic on a conforming server)."""
+        self._dataset = None
+        self.http.send("POST", self.endpoints.update, form(update=sparql), Content_Type=FORM)
+
+    def load_bytes(self, data: bytes, *, graph: str, fmt: ox.RdfFormat = ox.RdfFormat.N_TRIPLES) -> None:
+        """Replace one named graph with serialized triples: staged, then moved over the old graph."""
+        with self.staging():
+            self._stage(graph, data, fmt)
+
+    def replace_graph(self, graph: str, triples: Iterable[Any]) -> None:
+        """Replace one named graph with pyoxigraph triples (staged, then moved)."""
+        data = ox.serialize(
+            (ox.Triple(t.subject, t.predicate, t.object) for t in triples), format=ox.RdfFormat.N_TRIPLES
+        )
+        self.load_bytes(data or b"", graph=graph)
+
+    def load_file(self, path: Path, *, graph: str | None, fmt: str | None = None) -> int:
+        """Add an RDF file to the store in one update request (all of it or nothing); return triples read."""
+        rdf_format = RDF_FORMATS[fmt] if fmt else ox.RdfFormat.from_extension(path.suffix.lstrip("."))
+        if rdf_format is None:
+            raise RdfInputError(f"{path}: unknown RDF file extension {path.suffix!r}; pass --format")
+        if graph is not None and rdf_format.supports_datasets:
+            raise RdfInputError(f"{path}: a dataset format ({path.suffix}) keeps its own graph names; drop --graph")
+        by_graph = read_by_graph(path, rdf_format, graph)
+        outside = sorted(str(g) for g in by_graph if not (g or "").startswith(self.endpoints.scope))
+        if outside:
+            raise RdfInputError(
+                f"{path}: a remote store holds only graphs under <{self.endpoints.scope}> (the base IRI); "
+                f"cannot load into {', '.join(f'<{g}>' if g != 'None' else 'the default graph' for g in outside)}. "
+                "Pass --graph with an IRI under the base"
+            )
+        staged: list[tuple[str, str | None]] = []
+        try:
+            for target, data in by_graph.items():
+                staged.append((self._upload(data), target))
+            adds = [f"ADD <{tmp}> TO {f'<{target}>' if target else 'DEFAULT'}" for tmp, target in staged]
+            if adds:
+                self.update(";\n".join(adds))
+        finally:
+            self._drop([tmp for tmp, _ in staged])
+        return sum(data.count(b"\n") for data in by_graph.values())
+
+    @contextlib.contextmanager
+    def staging(self) -> Iterator[RemoteStore]:
+        """Graphs written inside become live together, in one update request, when the block ends."""
+        if self._pending is not None:
+            yield self
+            return
+        self._pending = []
+        try:
+            yield self
+            self.update(";\n".join(swap(tmp, graph) for graph, tmp in self._pending))
+        except BaseException:
+            self._drop([tmp for _, tmp in self._pending if tmp])
+            raise
+        finally:
+            self._pending = None
+
+    def _stage(self, graph: str, data: bytes, fmt: ox.RdfFormat) -> None:
+        assert self._pending is not None
+        if not data.strip():
+            self._pending.append((graph, None))
+            return
+        self._pending.append((graph, self._upload(data, fmt)))
+
+    def _upload(self, data: bytes, fmt: ox.RdfFormat = ox.RdfFormat.N_TRIPLES) -> str:
+        """Write data into a fresh staging graph (dropped again if that fails); return its IRI."""
+        tmp = f"urn:uuid:{uuid.uuid4()}"
+        try:
+            if self.endpoints.graph_store:
+                url = graph_url(self.endpoints.graph_store, tmp)
+                self.http.send("PUT", url, data, Content_Type=fmt.media_type)
+            else:
+                self.update(insert_data(tmp, data, fmt))
+        except BaseException:
+            self._drop([tmp])
+            raise
+        return tmp
+
+    def _drop(self, graphs: list[str]) -> None:
+        with contextlib.suppress(StoreError, QueryError):
+            if graphs:
+                self.update(";\n".join(f"DROP SILENT GRAPH <{g}>" for g in graphs))
+
+
+def portable_blank_nodes(body: bytes) -> bytes:
+    """SPARQL JSON results with blank node labels that parse anywhere (Virtuoso sends `nodeID://b1`)."""
+    data = json.loads(body)
+    for row in data.get("results", {}).get("bindings", []):
+        for value in row.values():
+            if value.get("type") == "bnode":
+                value["value"] = re.sub(r"[^A-Za-z0-9]", "_", value["value"])
+    return json.dumps(data).encode()
+
+
+def swap(tmp: str | None, graph: str) -> str:
+    """The update that makes a staged graph live: MOVE replaces the target (an empty graph: DROP)."""
+    return f"MOVE <{tmp}> TO <{graph}>" if tmp else f"DROP SILENT GRAPH <{graph}>"
+
+
+def graph_url(endpoint: str, graph: str) -> str:
+    """The Graph Store Protocol URL of a named graph (indirect identification, `?graph=`)."""
+    return f"{endpoint}{'&' if '?' in endpoint else '?'}{urllib.parse.urlencode({'graph': graph})}"
+
+
+def insert_data(graph: str, data: bytes, fmt: ox.RdfFormat) -> str:
+    """INSERT DATA for a graph, from any RDF serialization (reserialized as N-Triples, valid SPARQL)."""
+    triples = ox.serialize(
+        (ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(data, format=fmt)),
+        format=ox.RdfFormat.N_TRIPLES,
+    )
+    return f"INSERT DATA {{ GRAPH <{graph}> {{\n{(triples or b'').decode()}\n}} }}"
+
+
+def read_by_graph(path: Path, rdf_format: ox.RdfFormat, graph: str | None) -> dict[str | None, bytes]:
+    """Parse an RDF file locally (a syntax error names the file): N-Triples per target graph."""
+    groups: dict[str | None, list[ox.Triple]] = {}
+    try:
+        for quad in ox.parse(path=str(path), format=rdf_format, base_iri=path.resolve().as_uri()):
+            name = graph or (quad.graph_name.value if isinstance(quad.graph_name, ox.NamedNode) else None)
+            groups.setdefault(name, []).append(ox.Triple(quad.subject, quad.predicate, quad.object))
+    except SyntaxError as exc:
+        raise RdfInputError(f"{path}: not valid {rdf_format.name}: {exc}") from exc
+    except OSError as exc:
+        raise RdfInputError(f"{path}: cannot read: {exc}") from exc
+    return {name: ox.serialize(ts, format=ox.RdfFormat.N_TRIPLES) or b"" for name, ts in groups.items()}
+
+
+def as_query_triples(body: bytes, fmt: ox.RdfFormat, base_iri: str | None) -> Any:
+    """A server's RDF answer as a pyoxigraph QueryTriples (through a scratch in-memory store)."""
+    scratch = ox.Store()
+    try:
+        scratch.load(body, format=fmt, base_iri=base_iri)
+    except SyntaxError as exc:
+        raise StoreError(f"the store answered RDF that does not parse: {exc}") from exc
+    return scratch.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+
+
+def _rdf_format(media: str) -> ox.RdfFormat:
+    if media not in RDF_TYPES:
+        raise StoreError(f"the store answered {media}, not an RDF format")
+    return RDF_TYPES[media]
+
+
+# ---------------------------------------------------------------- locations
+Location = Path | RemoteStore
+
+
+def location(settings: Mapping[str, Any]) -> Location:
+    """The configured store: a RemoteStore for an http(s) URL, else the store directory's path."""
+    return RemoteStore(Endpoints.from_settings(settings)) if is_remote(settings["store"]) else Path(settings["store"])
+
+
+def open_location(where: Location, *, read_only: bool = False) -> Store:
+    """A store location, opened: a directory's live generation, or the remote server itself."""
+    return where if isinstance(where, RemoteStore) else OxigraphStore.open(where, read_only=read_only)
+
+
+def open_store(settings: Mapping[str, Any], *, read_only: bool = False) -> Store:
+    """The configured store, opened."""
+    return open_location(location(settings), read_only=read_only)
+
+
+def rewrite(where: Location, fill: Callable[[Store], None]) -> None:
+    """Write graphs with `fill` so that they become live together: a new generation, or staged graphs."""
+    if isinstance(where, RemoteStore):
+        with where.staging():
+            fill(where)
+    else:
+        write_generation(where, fill)
+
+
+def derive(where: Location, change: Callable[[Store], None]) -> None:
+    """Change graphs of the live store: a derived generation, or (remote) each graph replaced by a move."""
+    if isinstance(where, RemoteStore):
+        change(where)
+    else:
+        derive_generation(where, change)
