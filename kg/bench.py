@@ -16,8 +16,12 @@ from pathlib import Path
 from kg.synthetic import Corpus
 
 MEASURE = (
-    "import resource, subprocess, sys, time; t = time.perf_counter(); "
-    "rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE).returncode; "
+    "import resource, subprocess, sys, time; t = time.perf_counter(); limit = float(sys.argv[1]); rc = 0\n"
+    "try:\n"
+    "    rc = subprocess.run(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,\n"
+    "                        timeout=limit).returncode\n"
+    "except subprocess.TimeoutExpired:\n"
+    "    rc = 'timeout'\n"
     "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, rc)"
 )
 
@@ -28,6 +32,10 @@ class Step:
 
     seconds: float
     peak_mb: float
+    finished: bool = True
+
+    def __str__(self) -> str:
+        return f"{self.seconds:.1f}" if self.finished else f"> {self.seconds:.0f} (stopped)"
 
 
 @dataclass
@@ -48,13 +56,15 @@ class Score:
         return (self.raised - self.false_positives) / self.raised if self.raised else 1.0
 
 
-def measure(*command: str) -> Step:
-    """Run a command in a fresh wrapper process and read its time and peak memory."""
-    out = subprocess.run([sys.executable, "-c", MEASURE, *command], capture_output=True, text=True, check=True)
+def measure(*command: str, limit: float = 3600) -> Step:
+    """Run a command in a fresh wrapper process and read its time and peak memory; stop it after `limit` s."""
+    out = subprocess.run(
+        [sys.executable, "-c", MEASURE, str(limit), *command], capture_output=True, text=True, check=True
+    )
     seconds, peak_kb, rc = out.stdout.split()
-    if rc != "0":
+    if rc not in ("0", "timeout"):
         raise RuntimeError(f"{' '.join(command)} failed with exit code {rc}")
-    return Step(float(seconds), int(peak_kb) / 1024)
+    return Step(float(seconds), int(peak_kb) / 1024, rc == "0")
 
 
 def score(corpus: Corpus, findings: list[dict[str, object]]) -> Score:
@@ -68,7 +78,7 @@ def score(corpus: Corpus, findings: list[dict[str, object]]) -> Score:
     return Score(len(expected), len(expected & raised), len(raised), len(raised - expected))
 
 
-def run_size(size: int, workdir: Path, evkg: str, shapes: bool) -> dict[str, object]:
+def run_size(size: int, workdir: Path, evkg: str, shapes: bool, limit: float) -> dict[str, object]:
     """Generate, build, reason and score one corpus size."""
     corpus = Corpus(size).generate()
     sources, store = workdir / f"sources-{size}", workdir / f"store-{size}"
@@ -101,25 +111,30 @@ def report(rows: list[dict[str, object]], shapes: bool) -> str:
         "| false positives | recall | precision |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for row in rows:
-        b, r, s = row["build"], row["reason"], row["score"]
-        assert isinstance(b, Step) and isinstance(r, Step) and isinstance(s, Score)
-        lines.append(
-            f"| {row['claims']} | {row['sources']} | {b.seconds:.1f} | {b.peak_mb:.0f} | {r.seconds:.1f} "
-            f"| {r.peak_mb:.0f} | {s.planted} | {s.found} | {s.raised} | {s.false_positives} "
-            f"| {s.recall:.3f} | {s.precision:.3f} |"
-        )
+    lines.extend(row_line(row) for row in rows)
     return "\n".join(lines) + "\n"
 
 
-def main(sizes: list[int], shapes: bool, keep: Path | None = None) -> str:
-    """Run every size and return the report."""
+def row_line(row: dict[str, object]) -> str:
+    """One size as a Markdown table row (a stopped step has no score)."""
+    b, r, s = row["build"], row["reason"], row["score"]
+    assert isinstance(b, Step) and isinstance(r, Step)
+    scored = (
+        f"{s.planted} | {s.found} | {s.raised} | {s.false_positives} | {s.recall:.3f} | {s.precision:.3f}"
+        if isinstance(s, Score)
+        else "— | — | — | — | — | —"
+    )
+    return f"| {row['claims']} | {row['sources']} | {b} | {b.peak_mb:.0f} | {r} | {r.peak_mb:.0f} | {scored} |"
+
+
+def main(sizes: list[int], shapes: bool, limit: float = 3600, keep: Path | None = None) -> str:
+    """Run every size and return the report; each size's row is printed to stderr as it finishes."""
     evkg = str(Path(sys.executable).with_name("evkg"))
     rows = []
     with tempfile.TemporaryDirectory(prefix="evkg-bench-") as tmp:
         workdir = keep or Path(tmp)
         for size in sizes:
             started = time.perf_counter()
-            rows.append(run_size(size, workdir, evkg, shapes))
-            print(f"size {size}: done in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+            rows.append(run_size(size, workdir, evkg, shapes, limit))
+            print(f"size {size}: done in {time.perf_counter() - started:.0f} s: {row_line(rows[-1])}", file=sys.stderr)
     return report(rows, shapes)

@@ -331,11 +331,12 @@ def review_command(conflict: str, status: str, reviewer: str, rationale: str, st
     default=None,
     help="Also write the Markdown report to this file.",
 )
-def bench_command(sizes: str, skip_shapes: bool, output: Path | None) -> None:
+@click.option("--limit", default=3600.0, show_default=True, help="Seconds after which a build or reason is stopped.")
+def bench_command(sizes: str, skip_shapes: bool, output: Path | None, limit: float) -> None:
     """Benchmark build + reason on synthetic corpora with planted conflicts (time, memory, precision, recall)."""
     from kg.bench import main as run_bench
 
-    text = run_bench([int(s) for s in sizes.split(",")], shapes=not skip_shapes)
+    text = run_bench([int(s) for s in sizes.split(",")], shapes=not skip_shapes, limit=limit)
     click.echo(text)
     if output:
         output.write_text(text)
