@@ -157,9 +157,10 @@ class Corpus:
         """Two claims on a condition of their own: a planted conflict or a trap."""
         a, b = self.source(), self.source()
         cond = self.condition("planted")
-        f = self.random.randrange(1, FAMILIES)
-        f = f if f % 4 else f + 1  # a pharmacologic family
-        family, drug, other = f"family-{f}", f"drug-{f}-0", f"drug-{(f + 1) % FAMILIES or 1}-1"
+        f, g = self.pharmacologic_family(), self.pharmacologic_family()
+        while g == f:
+            g = self.pharmacologic_family()
+        family, drug, other = f"family-{f}", f"drug-{f}-0", f"drug-{g}-1"
         pop = {"condition": cond}
         rec = {"kind": "recommendation", "population": pop}
         pairs: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
@@ -226,6 +227,11 @@ class Corpus:
         two = (a if within else b).add(second, f"Planted {kind} claim two on {cond}.")
         expected = None if kind.startswith("trap-") else kind
         self.plants.append(Plant(kind, expected, (one, two)))
+
+    def pharmacologic_family(self) -> int:
+        """A drug family (families whose number is a multiple of 4 are non-drug treatments)."""
+        family = self.random.randrange(1, FAMILIES)
+        return family if family % 4 else family + 1
 
     @staticmethod
     def evidence_pair(drug: str, pop: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
