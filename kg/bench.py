@@ -88,15 +88,17 @@ def run_size(size: int, workdir: Path, evkg: str, shapes: bool, limit: float) ->
     build_args = [evkg, "build", "--sources", str(sources), "--store", str(store)]
     if not shapes:
         build_args.append("--skip-shapes")
-    build = measure(*build_args)
-    reason = measure(evkg, "reason", "--store", str(store))
-    listing = subprocess.run(
-        [evkg, "conflicts", "--all", "--format", "json", "--store", str(store)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    result = score(corpus, json.loads(listing.stdout))
+    build = measure(*build_args, limit=limit)
+    reason = measure(evkg, "reason", "--store", str(store), limit=limit) if build.finished else Step(0, 0, False)
+    result = None
+    if reason.finished:
+        listing = subprocess.run(
+            [evkg, "conflicts", "--all", "--format", "json", "--store", str(store)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        result = score(corpus, json.loads(listing.stdout))
     return {"claims": corpus.claims, "sources": len(corpus.sources), "build": build, "reason": reason, "score": result}
 
 
