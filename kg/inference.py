@@ -15,8 +15,6 @@ from kg.namespaces import EVKG, Iris
 from kg.reasoner import Reasoner, ReasonerReport, classify
 from kg.store import Store
 
-VOCABULARY_FILE = "ontology/vocabulary.yaml"
-
 
 @dataclass
 class Inference:

@@ -139,13 +139,6 @@ class SourceChecker:
         return match
 
 
-def load_source(path: Path, terms: TermIndex) -> LoadedSource:
-    """Load one source file on its own (vocabulary + its own terms); raise SourceError on problems."""
-    record, lines = parse_record(path, records.SourceFile)
-    own = terms.with_terms(lines, record.terms)
-    return check_source(path, record, lines, own, own.problems)
-
-
 def check_source(
     path: Path, record: records.SourceFile, lines: Located, known: TermIndex, problems: list[Problem]
 ) -> LoadedSource:
