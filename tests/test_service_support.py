@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
@@ -25,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from w3c.serving import free_port, spawn_serve, stop, wait_for_health
 
 from kg.build import Project, build
 from kg.conflicts import reason
@@ -91,19 +89,7 @@ class LiveServer:
 
     def stop(self) -> None:
         """SIGTERM the server's process group, then SIGKILL what is left."""
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(5)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+        stop(self.process)
 
 
 def seed_store(path: Path) -> Path:
@@ -139,32 +125,10 @@ def start_server(store: Path, log: Path) -> LiveServer:
         "EVKG_SERVICE_ALLOWLIST": f"{url}/sparql",
     }
     env.pop("EVKG_BASE", None)
-    evkg = Path(sys.executable).parent / "evkg"
-    command = [str(evkg), "serve", "--store", str(store), "--port", str(port)]
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    server = LiveServer(url, store, process, log, env)
-    wait_until_ready(server)
-    return server
-
-
-def wait_until_ready(server: LiveServer, seconds: float = 60) -> None:
-    """Poll /health until the server and both query workers answer."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"evkg serve exited: {server.log.read_text()[-3000:]}")
-        try:
-            health = server.get("/health", timeout=2).json()
-            if health["query_workers"]["idle"] == 2:
-                return
-        except (OSError, ValueError, KeyError):
-            pass
-        time.sleep(0.2)
-    server.stop()
-    raise RuntimeError(f"evkg serve did not get ready: {server.log.read_text()[-3000:]}")
+    log.parent.mkdir(parents=True, exist_ok=True)
+    process = spawn_serve(store, port, env, log)
+    wait_for_health(url, process, log)
+    return LiveServer(url, store, process, log, env)
 
 
 def live_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:

@@ -11,15 +11,11 @@ makes), which the service's query workers pick up on their next query.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +23,8 @@ from click.testing import CliRunner
 
 from kg.store import snapshot, write_generation
 from service.cli import main as evkg
+
+from .serving import free_port, spawn_serve, stop, wait_for_health
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,23 +41,11 @@ class ConformanceServer:
 
     def stop(self) -> None:
         """SIGTERM the server's process group, then SIGKILL what is left."""
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(5)
+        stop(self.process)
 
     @property
     def endpoint(self) -> str:
         return self.url + "/sparql"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def server_environment(url: str, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -86,36 +72,9 @@ def start_server(folder: Path, extra_env: dict[str, str] | None = None) -> Confo
     scratch.mkdir(parents=True, exist_ok=True)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    command = [str(Path(sys.executable).parent / "evkg"), "serve", "--store", str(store), "--port", str(port)]
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=server_environment(url, extra_env),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    server = ConformanceServer(url, store, scratch, process, log)
-    wait_until_ready(server)
-    return server
-
-
-def wait_until_ready(server: ConformanceServer, seconds: float = 60) -> None:
-    """Poll /health until the web worker and its query workers answer."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"evkg serve exited: {server.log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(server.url + "/health", timeout=2) as response:
-                if json.loads(response.read())["query_workers"]["idle"] == 2:
-                    return
-        except (OSError, ValueError, KeyError):
-            pass
-        time.sleep(0.2)
-    server.stop()
-    raise RuntimeError(f"evkg serve did not get ready: {server.log.read_text()[-3000:]}")
+    process = spawn_serve(store, port, server_environment(url, extra_env), log)
+    wait_for_health(url, process, log)
+    return ConformanceServer(url, store, scratch, process, log)
 
 
 def evkg_load(store: Path, path: Path, graph: str | None) -> None:
