@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pyoxigraph as ox
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
+from kg.results import RESULT_FORMATS
+from kg.store import RDF_FORMATS as STORE_RDF_FORMATS
 from service.errors import BadRequest, NotAcceptable
 
 
@@ -48,20 +49,10 @@ RESULTS_FORMATS = tuple(f for f in FORMATS if f.family == RESULTS)
 RDF_FORMATS = tuple(f for f in FORMATS if f.family == RDF)
 HTML = BY_NAME["html"]
 
-OX_RESULTS = {
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-}
-OX_RDF = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "trig": ox.RdfFormat.TRIG,
-    "nquads": ox.RdfFormat.N_QUADS,
-}
+OX_RESULTS = RESULT_FORMATS
+"""Short name -> pyoxigraph results format (the table `evkg query` uses)."""
+OX_RDF = STORE_RDF_FORMATS
+"""Short name -> pyoxigraph RDF format (the table `evkg export` and `evkg load` use)."""
 W3C_FORMAT_IRIS = {
     "json": "http://www.w3.org/ns/formats/SPARQL_Results_JSON",
     "xml": "http://www.w3.org/ns/formats/SPARQL_Results_XML",
