@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
@@ -30,6 +32,8 @@ STATUS_NODES = {
     "dismissed": EVKG.Dismissed,
 }
 Progress = Callable[[str], None]
+RULE_WORKERS = max(2, os.cpu_count() or 2)
+"""Rules evaluated at once: the store evaluates each query outside Python's lock, so they use every core."""
 
 
 def n(iri: Any) -> ox.NamedNode:
@@ -77,23 +81,21 @@ class RuleRunner:
         self.iris, self.reviews, self.run = iris, reviews, run
         self.seen_ids: set[str] = set()
 
+    def timed(self, store: Store, rule: NamedQuery) -> tuple[list[ox.Triple], float]:
+        """`evaluate` and the seconds it took."""
+        clock = time.perf_counter()
+        found = self.evaluate(store, rule)
+        return found, time.perf_counter() - clock
+
     def evaluate(self, store: Store, rule: NamedQuery) -> list[ox.Triple]:
         """The rule's CONSTRUCT result plus identifier, rule, run and status of each finding."""
         triples = list(store.query(rule.text, base_iri=self.iris.base))
-        findings = {
-            t.subject
-            for t in triples
-            if t.predicate == RDF_TYPE and t.object in (n(EVKG.Conflict), n(EVKG.InformationalFinding))
-        }
+        kinds = (n(EVKG.Conflict), n(EVKG.InformationalFinding))
+        findings = {t.subject for t in triples if t.predicate == RDF_TYPE and t.object in kinds}
+        explained = {t.subject for t in triples if t.predicate == RDF_TYPE and t.object == n(EVKG.ExplainedByContext)}
         rule_node = n(self.iris.resource("rule", rule.name.removeprefix(RULE_PREFIX)))
         for finding in sorted(findings, key=lambda f: f.value):
-            triples.extend(
-                self.stamp(
-                    finding,
-                    rule_node,
-                    any(t.subject == finding and t.object == n(EVKG.ExplainedByContext) for t in triples),
-                )
-            )
+            triples.extend(self.stamp(finding, rule_node, finding in explained))
         return triples
 
     def stamp(self, finding: Any, rule_node: ox.NamedNode, explained: bool) -> Iterable[ox.Triple]:
@@ -180,23 +182,26 @@ def reason(
     run = n(project.iris.resource("run", started.strftime("%Y%m%dT%H%M%S%fZ")))
 
     def change(store: Store) -> None:
-        write_inferred(store, project.iris, inference, report, run)
+        write_inferred(store, project.iris, inference, registry.resolve("reasoning/questions"), report, run)
+        progress(f"clinical questions: {report.inferred_triples} inferred triples in {report.seconds['questions']:.2f} s")
         runner = RuleRunner(project.iris, reviews, run)
         triples = run_triples(run, project.iris, reasoner, started)
-        for rule in rules(registry):
-            clock = time.perf_counter()
-            try:
-                found = runner.evaluate(store, rule)
-            except StoreError as exc:
-                if not isinstance(store_path, RemoteStore):
-                    raise
-                report.failed_rules[rule.name] = str(exc)
-                continue
-            report.seconds[rule.name] = time.perf_counter() - clock
-            report.per_rule[rule.name] = sum(1 for t in found if t.predicate == n(EVKG.rule))
-            progress(f"{rule.name}: {report.per_rule[rule.name]} in {report.seconds[rule.name]:.2f} s")
-            triples.extend(found)
-            triples.extend(runner.describe_rule(rule))
+        # The store evaluates a query without holding Python's lock, so rules run side by side.
+        with ThreadPoolExecutor(max_workers=RULE_WORKERS) as pool:
+            pending = [(rule, pool.submit(runner.timed, store, rule)) for rule in rules(registry)]
+            for rule, future in pending:
+                try:
+                    found, seconds = future.result()
+                except StoreError as exc:
+                    if not isinstance(store_path, RemoteStore):
+                        raise
+                    report.failed_rules[rule.name] = str(exc)
+                    continue
+                report.seconds[rule.name] = seconds
+                report.per_rule[rule.name] = sum(1 for t in found if t.predicate == n(EVKG.rule))
+                progress(f"{rule.name}: {report.per_rule[rule.name]} in {seconds:.2f} s")
+                triples.extend(found)
+                triples.extend(runner.describe_rule(rule))
         store.replace_graph(str(project.iris.graph("conflicts")), triples)
         report.stale_reviews = sorted(set(reviews) - runner.seen_ids)
 
@@ -204,10 +209,17 @@ def reason(
     return report
 
 
-def write_inferred(store: Store, iris: Iris, inference: Inference, report: ReasonReport, run: ox.NamedNode) -> None:
-    """Replace the inferred graph with the closure, coveredBy and the run's provenance."""
+def write_inferred(
+    store: Store, iris: Iris, inference: Inference, questions: NamedQuery, report: ReasonReport, run: ox.NamedNode
+) -> None:
+    """Replace the inferred graph with the closure, coveredBy, the run's provenance, then the
+    clinical questions each claim addresses (derived in the store from that closure)."""
     triples = [ox.Triple(n(s), n(p), n(o)) for s, p, o in inference.triples]
     graph = n(iris.graph("inferred"))
     triples.append(ox.Triple(graph, n(PROV + "wasGeneratedBy"), run))
     store.replace_graph(str(iris.graph("inferred")), triples)
+    clock = time.perf_counter()
+    triples.extend(store.query(questions.text, base_iri=iris.base))
+    store.replace_graph(str(iris.graph("inferred")), triples)
+    report.seconds["questions"] = time.perf_counter() - clock
     report.inferred_triples = len(triples)
