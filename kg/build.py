@@ -1,27 +1,37 @@
-"""The build: sources + vocabulary + ontology -> validated graphs -> a new store generation."""
+"""The build: sources + vocabulary + ontology -> validated graphs -> a new store generation.
+
+The graphs stream: each source file is read, checked, written as N-Triples text and handed to the
+store's bulk loader and to the validators before the next file is read, so memory stays bounded
+by one file plus the small cross-file indexes (terms, source ids) at any corpus size.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pyshacl import validate
-from rdflib import Graph
-from rdflib.namespace import SH
+import pyoxigraph as ox
+from rdflib import Graph as RdfGraph
 
+from kg.checks import DataChecks, Finding, ShapeChecks, shacl_violations
 from kg.errors import Problem, SourceError
 from kg.namespaces import Iris
+from kg.ntriples import Graph
 from kg.queries import QueryRegistry
-from kg.rdf import source_graph, vocabulary_graph
+from kg.rdf import Writer
 from kg.remote import Location, rewrite
-from kg.results import short
-from kg.sources import LoadedSource, load_sources
-from kg.store import OxigraphStore, Store
+from kg.sources import LoadedSource, SourceStream
+from kg.store import Store, graph_loader
 from kg.terms import TermIndex, load_vocabulary
 
 Progress = Callable[[str], None]
+Sink = Callable[[Graph, bytes], None]
+"""Takes one graph and its N-Quads (the store's loader while building)."""
+
+__all__ = ["BuildRejected", "Dataset", "Finding", "Project", "Summary", "assemble", "build", "check"]
 
 
 @dataclass(frozen=True)
@@ -47,23 +57,25 @@ class Project:
         )
 
 
-@dataclass(frozen=True)
-class Finding:
-    """Something wrong with well-formed input: a SHACL violation or a data check's row."""
+@dataclass
+class Summary:
+    """What a check or a build went through: triples per graph, the source ids, claims, findings."""
 
-    check: str
-    focus: str
-    message: str
+    graphs: dict[str, int] = field(default_factory=dict)
+    sources: list[str] = field(default_factory=list)
+    claims: int = 0
+    findings: list[Finding] = field(default_factory=list)
 
-    def __str__(self) -> str:
-        return f"[{self.check}] {self.focus}: {self.message}"
+    @property
+    def triples(self) -> int:
+        return sum(self.graphs.values())
 
 
 @dataclass
 class Dataset:
-    """The built graphs by graph IRI, with the sources and terms they came from."""
+    """Every graph in memory as rdflib, with the sources and terms they came from (tests, small folders)."""
 
-    graphs: dict[str, Graph]
+    graphs: dict[str, RdfGraph]
     sources: list[LoadedSource]
     terms: TermIndex
     findings: list[Finding] = field(default_factory=list)
@@ -77,91 +89,112 @@ class Dataset:
         return sum(len(s.record.claims) for s in self.sources)
 
 
-def parse_turtle(path: Path) -> Graph:
-    """Parse an ontology or shapes file; a syntax error names the file."""
+def parse_turtle(path: Path) -> RdfGraph:
+    """Parse an ontology or shapes file with rdflib; a syntax error names the file."""
     try:
-        return Graph().parse(path, format="turtle")
+        return RdfGraph().parse(path, format="turtle")
     except FileNotFoundError as exc:
         raise SourceError([Problem(path, None, "file not found")]) from exc
     except Exception as exc:  # rdflib raises several unrelated types for bad Turtle
         raise SourceError([Problem(path, None, f"not valid Turtle: {exc}")]) from exc
 
 
-def assemble(project: Project, progress: Progress = lambda _: None) -> Dataset:
-    """Load and validate every input and turn it into graphs (raises SourceError)."""
-    progress(f"loading {project.vocabulary}")
-    terms = load_vocabulary(project.vocabulary)
-    progress(f"loading sources from {project.sources}/")
-    sources = load_sources(project.sources, terms)
-    iris = project.iris
-    graphs = {
-        str(iris.ontology_graph): parse_turtle(project.ontology),
-        str(iris.vocabulary_graph): vocabulary_graph(iris, terms),
-    }
-    for loaded in sources:
-        graphs[str(iris.source_graph(loaded.id))] = source_graph(iris, terms, loaded)
-    progress(f"{len(sources)} sources, {sum(len(s.record.claims) for s in sources)} claims")
-    return Dataset(graphs, sources, terms)
+def ontology_graph(path: Path, name: str) -> Graph:
+    """The ontology file (Turtle) as a graph of N-Triples lines; a syntax error names the file and line."""
+    try:
+        triples = ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri())
+        graph = Graph(name)
+        for triple in triples:
+            graph.add(str(triple.subject), str(triple.predicate), str(triple.object))
+    except FileNotFoundError as exc:
+        raise SourceError([Problem(path, None, "file not found")]) from exc
+    except SyntaxError as exc:
+        raise SourceError([Problem(path, exc.lineno, f"not valid Turtle: {exc.msg}")]) from exc
+    except OSError as exc:
+        raise SourceError([Problem(path, None, f"cannot read: {exc}")]) from exc
+    return graph
 
 
-def shacl_findings(project: Project, dataset: Dataset) -> list[Finding]:
-    """Validate the data graphs against the SHACL shapes (pySHACL), as findings."""
-    data = Graph()
-    ontology = str(project.iris.ontology_graph)
-    for name, graph in dataset.graphs.items():
-        if name != ontology:
-            data += graph
-    conforms, results, _ = validate(
-        data,
-        shacl_graph=parse_turtle(project.shapes),
-        ont_graph=dataset.graphs[ontology],
-        inference="none",
-        advanced=True,
-        allow_warnings=True,
-    )
-    if conforms:
-        return []
-    findings = []
-    for result in results.subjects(SH.resultSeverity, SH.Violation):
-        focus = results.value(result, SH.focusNode)
-        path = results.value(result, SH.resultPath)
-        message = results.value(result, SH.resultMessage)
-        where = f" at {path}" if path is not None else ""
-        findings.append(Finding("shacl", str(focus), f"{message}{where}"))
-    return sorted(findings, key=str)
+class Compilation:
+    """The graphs of a project, made one at a time: ontology, vocabulary, then one per source file."""
+
+    def __init__(self, project: Project, progress: Progress) -> None:
+        progress(f"loading {project.vocabulary}")
+        self.vocabulary = load_vocabulary(project.vocabulary)
+        progress(f"loading sources from {project.sources}/")
+        self.stream = SourceStream(project.sources, self.vocabulary)
+        self.writer = Writer(project.iris, self.stream.terms)
+        self.ontology = ontology_graph(project.ontology, str(project.iris.ontology_graph))
+        self.terms = self.writer.vocabulary(entry.term for entry in self.vocabulary)
+
+    def context(self) -> bytes:
+        """What every validation batch needs: ontology, vocabulary, and the terms declared in source files."""
+        declared = self.writer.declared_terms(self.stream.terms, self.stream.declaring)
+        return b"".join(graph.nquads() for graph in [self.ontology, self.terms, *declared])
+
+    def sources(self) -> Iterator[tuple[LoadedSource, Graph, bytes]]:
+        """Each valid source with its graph and N-Quads; after the first broken file only checks the rest.
+
+        Raises one SourceError with every problem once all files were read.
+        """
+        for loaded in self.stream:
+            if self.stream.problems:
+                continue
+            try:
+                graph = self.writer.source(loaded)
+                data = graph.nquads()
+            except ValueError as exc:  # a code that makes no IRI, text that is not valid Unicode
+                self.stream.problems.append(Problem(loaded.path, None, f"cannot write as RDF: {exc}"))
+                continue
+            yield loaded, graph, data
+        self.stream.finish()
 
 
-def fill(store: Store, dataset: Dataset) -> None:
-    """Write every graph of the dataset into its own named graph of the store."""
-    for name, graph in dataset.graphs.items():
-        store.load_bytes(graph.serialize(format="nt", encoding="utf-8"), graph=name)
+def stream(project: Project, sink: Sink | None, progress: Progress, *, shapes: bool) -> Summary:
+    """Make every graph, validate it (data checks; shapes unless told not to), hand it to `sink`."""
+    compilation = Compilation(project, progress)
+    summary = Summary()
+    checks = DataChecks(QueryRegistry(project.queries).checks(), compilation.context())
+    shacl = ShapeChecks(parse_turtle(project.shapes), parse_turtle(project.ontology)) if shapes else None
+    with _stopping(checks):
+        # the ontology and the vocabulary are in every check batch's context; shapes see the ontology anyway
+        _take(summary, compilation.ontology, compilation.ontology.nquads(), sink, None, None)
+        _take(summary, compilation.terms, compilation.terms.nquads(), sink, None, shacl)
+        for loaded, graph, data in compilation.sources():
+            summary.sources.append(loaded.id)
+            summary.claims += len(loaded.record.claims)
+            _take(summary, graph, data, sink, checks, shacl)
+        progress(f"{len(summary.sources)} sources, {summary.claims} claims, {summary.triples} triples; running checks")
+        summary.findings.extend(shacl.close() if shacl else [])
+        summary.findings.extend(checks.close())
+    return summary
 
 
-def check_findings(registry: QueryRegistry, store: Store) -> list[Finding]:
-    """Run the data checks (queries named *-violation.rq): every row they return is a finding."""
-    findings = []
-    for query in registry.checks():
-        solutions = store.query(query.text)
-        names = [v.value for v in solutions.variables]
-        for row in solutions:
-            cells = {n: short(row[n]) for n in names if row[n] is not None}
-            focus = cells.pop("focus", "") or next(iter(cells.values()), "")
-            message = cells.pop("message", "") or ", ".join(f"{k}={v}" for k, v in cells.items())
-            findings.append(Finding(query.name.rsplit("/", 1)[-1], focus, message))
-    return findings
+def _take(
+    summary: Summary, graph: Graph, data: bytes, sink: Sink | None, checks: DataChecks | None, shacl: ShapeChecks | None
+) -> None:
+    summary.graphs[graph.name] = len(graph)
+    if sink is not None:
+        sink(graph, data)
+    if checks is not None:
+        checks.add(data, len(graph))
+    if shacl is not None:
+        shacl.add(graph.ntriples(), len(graph))
 
 
-def check(project: Project, progress: Progress = lambda _: None, *, shapes: bool = True) -> Dataset:
-    """Validate everything without touching the store; findings are listed on the dataset."""
-    dataset = assemble(project, progress)
-    if shapes:
-        progress("validating against SHACL shapes")
-        dataset.findings.extend(shacl_findings(project, dataset))
-    scratch = OxigraphStore.in_memory()
-    fill(scratch, dataset)
-    progress("running data checks")
-    dataset.findings.extend(check_findings(QueryRegistry(project.queries), scratch))
-    return dataset
+@contextlib.contextmanager
+def _stopping(checks: DataChecks) -> Iterator[None]:
+    """Stop the checking thread when the stream fails."""
+    try:
+        yield
+    except BaseException:
+        checks.abort()
+        raise
+
+
+def check(project: Project, progress: Progress = lambda _: None, *, shapes: bool = True) -> Summary:
+    """Validate everything without touching the store; findings are listed on the summary."""
+    return stream(project, None, progress, shapes=shapes)
 
 
 class BuildRejected(Exception):
@@ -174,11 +207,42 @@ class BuildRejected(Exception):
 
 def build(
     project: Project, store_path: Location, progress: Progress = lambda _: None, *, shapes: bool = True
-) -> Dataset:
-    """Check, then write every graph and make them live together (a new generation, or staged remote graphs)."""
-    dataset = check(project, progress, shapes=shapes)
-    if dataset.findings:
-        raise BuildRejected(dataset.findings)
-    progress(f"writing {dataset.triples} triples to {store_path}")
-    rewrite(store_path, lambda store: fill(store, dataset))
-    return dataset
+) -> Summary:
+    """Stream, validate and write every graph; they become live together (a new generation, or staged remote graphs).
+
+    A malformed file (SourceError) or a finding (BuildRejected) discards what was written.
+    """
+    result: list[Summary] = []
+
+    def fill(store: Store) -> None:
+        progress(f"streaming graphs into {store_path}")
+        with graph_loader(store) as load:
+            summary = stream(project, load, progress, shapes=shapes)
+            if summary.findings:
+                raise BuildRejected(summary.findings)
+        result.append(summary)
+
+    rewrite(store_path, fill)
+    return result[0]
+
+
+def assemble(project: Project, progress: Progress = lambda _: None) -> Dataset:
+    """Load and validate every input and turn it into rdflib graphs in memory (tests, small folders)."""
+    compilation = Compilation(project, progress)
+    graphs = {str(project.iris.ontology_graph): parse_turtle(project.ontology)}
+    graphs[compilation.terms.name] = RdfGraph().parse(data=compilation.terms.ntriples(), format="nt")
+    sources = []
+    for loaded, graph, _ in compilation.sources():
+        sources.append(loaded)
+        graphs[graph.name] = RdfGraph().parse(data=graph.ntriples(), format="nt")
+    return Dataset(graphs, sources, compilation.vocabulary)
+
+
+def shacl_findings(project: Project, dataset: Dataset) -> list[Finding]:
+    """Validate an in-memory dataset's data graphs against the SHACL shapes (pySHACL), as findings."""
+    ontology = str(project.iris.ontology_graph)
+    data = RdfGraph()
+    for name, graph in dataset.graphs.items():
+        if name != ontology:
+            data += graph
+    return shacl_violations(data, parse_turtle(project.shapes), dataset.graphs[ontology])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
 # Typographic variants that curators cannot be expected to type exactly.
@@ -38,17 +39,28 @@ class QuoteMatch:
 
 
 class NormalizedText:
-    """A text with whitespace runs collapsed and quote marks unified, mapped back to offsets."""
+    """A text with whitespace runs collapsed and quote marks unified, mapped back to offsets.
+
+    Quote marks map one character to one, so only the whitespace runs shift offsets: each run
+    becomes one space, and `_runs`/`_shift` record where the runs sit in the normalized text and
+    how far the original text is ahead after each (a bisection maps an offset back).
+    """
 
     def __init__(self, text: str) -> None:
         self.text = text
-        chars: list[str] = []
-        offsets: list[int] = []
-        for match in re.finditer(r"\s+|\S", text.translate(_EQUIVALENT)):
-            chars.append(" " if match.group().isspace() else match.group())
-            offsets.append(match.start())
-        self.normalized = "".join(chars)
-        self._offsets = offsets
+        unified = text.translate(_EQUIVALENT)
+        runs: list[int] = []
+        shift = [0]
+        for match in _SPACE.finditer(unified):
+            start, end = match.span()
+            runs.append(start - shift[-1])
+            shift.append(shift[-1] + end - start - 1)
+        self.normalized = _SPACE.sub(" ", unified)
+        self._runs, self._shift = runs, shift
+
+    def original(self, at: int) -> int:
+        """The offset in the original text of the character at `at` in the normalized text."""
+        return at + self._shift[bisect_left(self._runs, at)]
 
     def find(self, quote: str) -> QuoteMatch | None:
         """The first occurrence of `quote`, or None."""
@@ -56,9 +68,8 @@ class NormalizedText:
         at = self.normalized.find(needle)
         if not needle or at < 0:
             return None
-        start = self._offsets[at]
-        last = self._offsets[at + len(needle) - 1]
-        end = last + 1
+        start = self.original(at)
+        end = self.original(at + len(needle) - 1) + 1
         return QuoteMatch(
             start=start,
             end=end,

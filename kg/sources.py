@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -159,58 +159,110 @@ def source_files(directory: Path) -> list[Path]:
     return sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
 
 
-def load_sources(directory: Path, terms: TermIndex) -> list[LoadedSource]:
-    """Load every source file of a directory; raise one SourceError with all problems of all files.
+def may_declare_terms(data: bytes) -> bool:
+    """False only when a file's bytes cannot hold a `terms:` key, so the first pass need not parse it.
 
-    Terms declared by any source file may be used by every other one.
+    A YAML key is spelled out in the file, except through escapes in double-quoted scalars (a
+    backslash) or in another encoding than UTF-8 (a byte-order mark or NUL bytes).
     """
-    parsed: list[tuple[Path, records.SourceFile, Located]] = []
-    problems: list[Problem] = []
-    for path in source_files(directory):
+    return b"terms" in data or b"\\" in data or b"\x00" in data or data[:2] in (b"\xff\xfe", b"\xfe\xff")
+
+
+def declared_terms(paths: Iterable[Path], vocabulary: TermIndex) -> tuple[TermIndex, dict[Path, str]]:
+    """The vocabulary extended with the terms every source file declares (the first, cheap pass),
+    and the source id of each file that declares terms.
+
+    A file that does not parse contributes nothing here; the second pass reports its problems.
+    """
+    groups: list[tuple[Located, Iterable[records.Term]]] = []
+    declaring: dict[Path, str] = {}
+    for path in paths:
+        try:
+            if not may_declare_terms(path.read_bytes()):
+                continue
+            record, lines = parse_record(path, records.SourceFile)
+        except (OSError, SourceError):
+            continue
+        if record.terms:
+            groups.append((lines, record.terms))
+            declaring[path] = record.source.id
+    return vocabulary.extended(groups), declaring
+
+
+class SourceStream:
+    """The source files of a directory, loaded and checked one at a time (memory stays bounded).
+
+    A first pass collects the terms that any file declares (terms declared by any source file may
+    be used by every other one); iterating then yields each valid file in name order and keeps its
+    problems. `finish()` adds the cross-file checks and raises one SourceError with every problem.
+    """
+
+    def __init__(self, directory: Path, vocabulary: TermIndex) -> None:
+        self.paths = source_files(directory)
+        self.terms, self.declaring = declared_terms(self.paths, vocabulary)
+        self.problems: list[Problem] = []
+        self.ids: dict[str, Path] = {}
+        self.supersedes: list[tuple[Path, str]] = []
+        self.claims = 0
+
+    def __iter__(self) -> Iterator[LoadedSource]:
+        for path in self.paths:
+            loaded = self.load(path)
+            if loaded is not None:
+                yield loaded
+
+    def load(self, path: Path) -> LoadedSource | None:
+        """Parse and check one file; None (and its problems recorded) when it is not valid."""
         try:
             record, lines = parse_record(path, records.SourceFile)
+            own = [p for p in self.terms.problems if p.path == path]
+            loaded = check_source(path, record, lines, self.terms, own)
         except SourceError as exc:
-            problems.extend(exc.problems)
-            continue
-        parsed.append((path, record, lines))
-    shared = terms.extended((lines, record.terms) for _, record, lines in parsed)
-    loaded: list[LoadedSource] = []
-    for path, record, lines in parsed:
-        own = [p for p in shared.problems if p.path == path]
-        try:
-            loaded.append(check_source(path, record, lines, shared, own))
-        except SourceError as exc:
-            problems.extend(exc.problems)
-    problems.extend(_cross_file_problems(loaded))
-    if problems:
-        raise SourceError(problems)
+            self.problems.extend(exc.problems)
+            return None
+        self.problems.extend(self._duplicate_id(loaded))
+        if loaded.record.source.supersedes:
+            self.supersedes.append((path, loaded.record.source.supersedes))
+        self.claims += len(loaded.record.claims)
+        return loaded
+
+    def _duplicate_id(self, loaded: LoadedSource) -> list[Problem]:
+        """A source id must be unique across files."""
+        first = self.ids.setdefault(loaded.id, loaded.path)
+        if first == loaded.path:
+            return []
+        return [
+            Problem(
+                loaded.path,
+                None,
+                f"source id `{loaded.id}` is also used by {first}",
+                "give each source file its own source.id",
+            )
+        ]
+
+    def finish(self) -> None:
+        """Check that `supersedes` names a known source; raise SourceError if any file had problems."""
+        for path, target in self.supersedes:
+            if target not in self.ids:
+                self.problems.append(
+                    Problem(
+                        path,
+                        None,
+                        f"source.supersedes names `{target}`, which no source file defines",
+                        f"use one of: {', '.join(sorted(self.ids))}",
+                    )
+                )
+        if self.problems:
+            raise SourceError(self.problems)
+
+
+def load_sources(directory: Path, terms: TermIndex) -> list[LoadedSource]:
+    """Load every source file of a directory into memory; raise one SourceError with all problems of all files.
+
+    Terms declared by any source file may be used by every other one. The build streams instead
+    (`SourceStream`); this list is for tests and small folders.
+    """
+    stream = SourceStream(directory, terms)
+    loaded = list(stream)
+    stream.finish()
     return loaded
-
-
-def _cross_file_problems(loaded: list[LoadedSource]) -> list[Problem]:
-    """Source ids unique across files; `supersedes` names a known source."""
-    problems = []
-    first: dict[str, Path] = {}
-    for item in loaded:
-        if item.id in first:
-            problems.append(
-                Problem(
-                    item.path,
-                    None,
-                    f"source id `{item.id}` is also used by {first[item.id]}",
-                    "give each source file its own source.id",
-                )
-            )
-        first.setdefault(item.id, item.path)
-    for item in loaded:
-        target = item.record.source.supersedes
-        if target and target not in first:
-            problems.append(
-                Problem(
-                    item.path,
-                    None,
-                    f"source.supersedes names `{target}`, which no source file defines",
-                    f"use one of: {', '.join(sorted(first))}",
-                )
-            )
-    return problems

@@ -11,6 +11,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from kg import records
 from kg.errors import Problem, SourceError
@@ -23,6 +24,61 @@ _KNOWN_KEYS = sorted(
         for name in model.model_fields
     }
 )
+
+
+_STR, _MAP, _SEQ = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+_MERGE = "tag:yaml.org,2002:merge"
+_TAG_CACHE = 100_000
+"""Plain scalars whose implicit tag (str, int, null...) is remembered: keys and enum values repeat."""
+
+
+class FastLoader(yaml.CSafeLoader):
+    """libyaml's safe loader with the per-node Python work cut down; loads exactly what CSafeLoader loads.
+
+    Implicit tags of repeated plain scalars are cached, and strings, mappings and sequences are built
+    by one tight function; anything else (numbers, dates, merge keys) goes to the safe constructor.
+    """
+
+    _tags: dict[str, str] = {}
+
+    def resolve(self, kind: type[Node], value: str, implicit: tuple[bool, bool]) -> str:
+        if kind is not ScalarNode or not implicit[0]:
+            return str(super().resolve(kind, value, implicit))
+        tag = self._tags.get(value)
+        if tag is None:
+            tag = str(super().resolve(kind, value, implicit))
+            if len(self._tags) < _TAG_CACHE:
+                self._tags[value] = tag
+        return tag
+
+    def construct_document(self, node: Node) -> Any:
+        built: dict[int, Any] = {}
+
+        def build(node: Node) -> Any:
+            known = built.get(id(node), built)
+            if known is not built:  # an alias: the same object, as the safe constructor gives
+                return known
+            tag = node.tag
+            if tag == _STR and isinstance(node, ScalarNode):
+                return node.value
+            if tag == _MAP and isinstance(node, MappingNode) and all(k.tag != _MERGE for k, _ in node.value):
+                mapping: dict[Any, Any] = {}
+                built[id(node)] = mapping
+                for key, value in node.value:
+                    mapping[build(key)] = build(value)
+                return mapping
+            if tag == _SEQ and isinstance(node, SequenceNode):
+                sequence: list[Any] = []
+                built[id(node)] = sequence
+                sequence.extend(build(item) for item in node.value)
+                return sequence
+            value = built[id(node)] = self.construct_object(node, deep=True)
+            return value
+
+        try:
+            return build(node)
+        except TypeError:  # an unhashable key: let the safe constructor report it
+            return super().construct_document(node)
 
 
 def read_yaml(path: Path) -> Any:
@@ -112,7 +168,7 @@ def parse_record(path: Path, model: type[BaseModel]) -> tuple[Any, Any]:
     """
     try:
         with path.open("rb") as handle:
-            return model.model_validate(yaml.load(handle, Loader=yaml.CSafeLoader)), Located(path)
+            return model.model_validate(yaml.load(handle, Loader=FastLoader)), Located(path)
     except (yaml.YAMLError, ValidationError, OSError, UnicodeDecodeError):
         pass
     data = read_yaml(path)
