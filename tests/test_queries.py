@@ -76,3 +76,14 @@ def test_a_data_check_fires_on_bad_data(reasoned: OxigraphStore) -> None:
     )
     rows = list(broken.query(REGISTRY.queries["checks/example-not-member-violation"].text))
     assert [row["focus"] for row in rows] == [claim]
+
+
+def test_the_term_kind_check_fires_on_a_condition_that_is_an_intervention(reasoned: OxigraphStore) -> None:
+    broken = OxigraphStore.in_memory()
+    broken.store.bulk_extend(reasoned.store.quads_for_pattern(None, None, None, None))
+    condition = ox.NamedNode("https://w3id.org/evidencekg/ontology#condition")
+    claim = next(iter(reasoned.store.quads_for_pattern(None, condition, None, None))).subject
+    broken.store.add(ox.Quad(claim, condition, ox.NamedNode("https://w3id.org/evidencekg/id/term/heat-therapy")))
+    assert not list(reasoned.query(REGISTRY.queries["checks/claim-term-kind-violation"].text))
+    rows = list(broken.query(REGISTRY.queries["checks/claim-term-kind-violation"].text))
+    assert [(row["focus"], "heat-therapy" in row["message"].value) for row in rows] == [(claim, True)]
