@@ -183,7 +183,9 @@ def reason(
 
     def change(store: Store) -> None:
         write_inferred(store, project.iris, inference, registry.resolve("reasoning/questions"), report, run)
-        progress(f"clinical questions: {report.inferred_triples} inferred triples in {report.seconds['questions']:.2f} s")
+        progress(
+            f"clinical questions: {report.inferred_triples} inferred triples in {report.seconds['questions']:.2f} s"
+        )
         runner = RuleRunner(project.iris, reviews, run)
         triples = run_triples(run, project.iris, reasoner, started)
         # The store evaluates a query without holding Python's lock, so rules run side by side.
