@@ -81,12 +81,18 @@ class Corpus:
         self.sources: list[SourceDraft] = []
         self.plants: list[Plant] = []
         self.conditions: list[str] = []
+        self.settled, self.open_from = 0, 0
 
     @property
     def claims(self) -> int:
-        return sum(len(s.claims) for s in self.sources)
+        return self.settled + sum(len(s.claims) for s in self.sources[self.open_from :])
 
     def source(self) -> SourceDraft:
+        # Only the two newest drafts still receive claims (a plant fills a pair): count the rest once,
+        # so that `claims` stays cheap at a million claims.
+        while self.open_from < len(self.sources) - 1:
+            self.settled += len(self.sources[self.open_from].claims)
+            self.open_from += 1
         draft = SourceDraft(f"synthetic-{len(self.sources):06d}")
         self.sources.append(draft)
         return draft
