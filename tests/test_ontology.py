@@ -1,4 +1,4 @@
-"""The ontology and vocabulary: consistent under HermiT, shapes hold on the seeds and catch breakage."""
+"""The ontology and vocabulary: consistent under HermiT (and Pellet, which agrees), shapes hold on the seeds and catch breakage."""
 
 from __future__ import annotations
 
@@ -35,6 +35,18 @@ def test_hermit_classifies_through_the_hierarchy_and_definitions(hermit) -> None
     assert (TERM + "ibuprofen", TERM + "nsaid") in pairs
     # a defined class: any term with a component is classified as a combination therapy
     assert (TERM + "cyclobenzaprine-ibuprofen-combination", str(EVKG.CombinationTherapy)) in pairs
+
+
+def test_pellet_agrees_with_hermit_on_the_seed_terms(project: Project, seed_dataset: Dataset, hermit) -> None:  # type: ignore[no-untyped-def]
+    pellet = classify(tbox(project, seed_dataset), "pellet")
+    assert pellet.consistent and pellet.unsatisfiable == []
+    assert set(pellet.subsumptions) == set(hermit.subsumptions)
+
+
+def test_pellet_reports_the_curation_mistake_too(project: Project, seed_dataset: Dataset) -> None:
+    mistake = Graph()
+    mistake.add((URIRef(TERM + "ibuprofen"), RDFS.subClassOf, URIRef(TERM + "heat-therapy")))
+    assert TERM + "ibuprofen" in classify([*tbox(project, seed_dataset), mistake], "pellet").unsatisfiable
 
 
 def test_disjointness_catches_a_curation_mistake(project: Project, seed_dataset: Dataset) -> None:
