@@ -3,19 +3,18 @@
 Queries go to the SPARQL 1.1 Query endpoint, writes to the Update endpoint, whole named graphs
 through the Graph Store HTTP Protocol. A graph is replaced by writing it to a fresh staging graph
 first and then moving it over the old one in one update request (`MOVE <staging> TO <graph>`), so
-a failure midway leaves the old graph readable and touches nothing else.
+a failure midway leaves the old graph readable and touches nothing else. A build's request also drops
+the project's graphs (under `<base>graph/`) that it did not write, such as a removed source's.
+HTTP, its limits and the repair of Virtuoso's answers are in kg.remote_http; the SPARQL text in
+kg.remote_sparql.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
-import re
-import urllib.error
 import urllib.parse
-import urllib.request
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,11 +22,10 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.errors import QueryError, RdfInputError, StoreError
-from kg.remote_sparql import prepare, query_form
+from kg.namespaces import Iris
+from kg.remote_http import FORM, TIMEOUT, Http, RemoteFailed, form, portable_results
+from kg.remote_sparql import prepare, protocol_query, query_form
 from kg.store import RDF_FORMATS, OxigraphStore, Store, derive_generation, write_generation
-
-TIMEOUT = 600.0
-"""Seconds to wait for the remote server's answer to one request."""
 
 RESULTS_TYPES = {
     "application/sparql-results+json": ox.QueryResultsFormat.JSON,
@@ -58,6 +56,13 @@ class Endpoints:
     password: str = ""
     scope: str = ""
     """The dataset: the named graphs whose IRI starts with this (the base), so a server's own graphs stay out."""
+    timeout: float = TIMEOUT
+    """Seconds one request may take, answer included."""
+
+    @property
+    def project_graphs(self) -> str:
+        """The IRI every graph a build writes starts with (`<base>graph/`): the graphs a build owns."""
+        return str(Iris(self.scope).graph("")) if self.scope else ""
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> Endpoints:
@@ -72,52 +77,13 @@ class Endpoints:
         )
 
 
-# ---------------------------------------------------------------- HTTP
-class Http:
-    """Requests to the remote endpoints, with basic or digest authentication when credentials are set."""
-
-    def __init__(self, endpoints: Endpoints) -> None:
-        manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-        if endpoints.user:
-            for url in {endpoints.query, endpoints.update, endpoints.graph_store} - {""}:
-                manager.add_password(None, url, endpoints.user, endpoints.password)  # type: ignore[arg-type]
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPDigestAuthHandler(manager), urllib.request.HTTPBasicAuthHandler(manager)
-        )
-
-    def send(self, method: str, url: str, body: bytes | None = None, **headers: str) -> tuple[str, bytes]:
-        """One request; the answer's media type and body. HTTP errors become StoreError / QueryError."""
-        request = urllib.request.Request(url, data=body, method=method)
-        for name, value in headers.items():
-            request.add_header(name.replace("_", "-"), value)
-        try:
-            with self.opener.open(request, timeout=TIMEOUT) as response:
-                return response.headers.get_content_type(), response.read()
-        except urllib.error.HTTPError as exc:
-            detail = " ".join(exc.read()[:2000].decode("utf-8", "replace").split())
-            if exc.code == 400:
-                raise QueryError(f"the store at {url} refused the request (400): {detail}") from exc
-            raise StoreError(f"{method} {url}: HTTP {exc.code} {exc.reason}: {detail}") from exc
-        except (urllib.error.URLError, OSError) as exc:
-            raise StoreError(f"cannot reach the store at {url}: {getattr(exc, 'reason', exc)}") from exc
-
-
-def form(**fields: str | list[str]) -> bytes:
-    """A urlencoded body; a list value repeats its field (`default-graph-uri`, `named-graph-uri`)."""
-    pairs = [(k.replace("_", "-"), v) for k, vs in fields.items() for v in ([vs] if isinstance(vs, str) else vs)]
-    return urllib.parse.urlencode(pairs).encode()
-
-
-FORM = "application/x-www-form-urlencoded"
-
-
 # ---------------------------------------------------------------- the store
 class RemoteStore:
     """A SPARQL 1.1 server used as the store; same methods as OxigraphStore (the Store protocol)."""
 
     def __init__(self, endpoints: Endpoints) -> None:
         self.endpoints = endpoints
-        self.http = Http(endpoints)
+        self.http = Http({endpoints.query, endpoints.update, endpoints.graph_store}, endpoints.user, endpoints.password)
         self._dataset: list[str] | None = None
         self._pending: list[tuple[str, str | None]] | None = None
         """While staging: (graph, its staging graph, or None for an empty graph) to swap at the end."""
@@ -136,33 +102,66 @@ class RemoteStore:
     ) -> Any:
         """Run a query on the server; results come back as pyoxigraph objects, as from OxigraphStore.
 
-        The dataset is given in the protocol: the store's graphs (see `Endpoints.scope`) are both the
-        default graph (their union) and the named graphs, so `union_default_graph` has no effect here.
+        The dataset is given in the protocol (kg.remote_sparql.protocol_query): the store's graphs (see
+        `Endpoints.scope`) are the named graphs and, their union, the default graph; without
+        `union_default_graph` the default graph is the store's own, which holds nothing on a remote store.
         """
-        text = prepare(sparql, bindings, base_iri)
-        graphs = self.named_graphs() or [self.endpoints.scope]
-        return self._query(text, base_iri, default_graph_uri=graphs, named_graph_uri=graphs)
+        graphs = self.named_graphs()
+        union = union_default_graph
+        request = protocol_query(sparql, base_iri, (None, None), graphs, union_default_graph=union, bindings=bindings)
+        return self.run(
+            request.text, base_iri, default_graphs=request.default_graphs, named_graphs=request.named_graphs
+        )
 
-    def _query(self, text: str, base_iri: str | None, **dataset: list[str]) -> Any:
+    def run(
+        self,
+        text: str,
+        base_iri: str | None,
+        *,
+        default_graphs: Sequence[str] = (),
+        named_graphs: Sequence[str] = (),
+        timeout: float | None = None,
+        limit: int | None = None,
+    ) -> Any:
+        """Send a prepared query with its protocol dataset; the result as pyoxigraph objects.
+
+        SELECT and ASK are asked as SPARQL JSON, CONSTRUCT and DESCRIBE as Turtle or N-Triples, and
+        parsed here (Virtuoso's deviations repaired): the answer is taken whole or not at all.
+        """
         graph = query_form(text) in ("CONSTRUCT", "DESCRIBE")
         accept = "text/turtle, application/n-triples;q=0.9" if graph else "application/sparql-results+json"
-        body = form(query=text, **dataset)
-        media, answer = self.http.send("POST", self.endpoints.query, body, Content_Type=FORM, Accept=accept)
+        body = form(query=text, default_graph_uri=list(default_graphs), named_graph_uri=list(named_graphs))
+        media, answer = self.http.send(
+            "POST",
+            self.endpoints.query,
+            body,
+            timeout=timeout or self.endpoints.timeout,
+            limit=limit,
+            Content_Type=FORM,
+            Accept=accept,
+        )
         if graph:
             return as_query_triples(answer, _rdf_format(media), base_iri)
         if media not in RESULTS_TYPES:
-            raise StoreError(f"{self.endpoints.query} answered {media}, not SPARQL results")
+            raise RemoteFailed(f"{self.endpoints.query} answered {media}, not SPARQL results")
         if media == "application/sparql-results+json":
-            answer = portable_blank_nodes(answer)
-        return ox.parse_query_results(answer, format=RESULTS_TYPES[media])
+            answer = portable_results(answer, base_iri)
+        try:
+            return ox.parse_query_results(answer, format=RESULTS_TYPES[media])
+        except SyntaxError as exc:
+            raise RemoteFailed(f"{self.endpoints.query} answered SPARQL results that do not parse: {exc}") from exc
 
     def named_graphs(self) -> list[str]:
-        """The store's named graphs: those under the scope IRI (cached until the next write)."""
+        """The store's named graphs: those under the scope IRI (cached until the next write or `refresh`)."""
         if self._dataset is None:
-            rows = self._query(prepare("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", None, None), None)
+            rows = self.run(prepare("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", None, None), None)
             names = (row["g"].value for row in rows if isinstance(row["g"], ox.NamedNode))
             self._dataset = sorted(g for g in names if g.startswith(self.endpoints.scope))
         return self._dataset
+
+    def refresh(self) -> None:
+        """Forget the cached list of graphs (another process may have written since)."""
+        self._dataset = None
 
     def count(self, graph: str | None = None) -> int:
         """Number of triples, in one named graph or in all named graphs."""
@@ -176,7 +175,8 @@ class RemoteStore:
             query = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
             return iter(self.query(query, bindings={"g": ox.NamedNode(graph)}))
         url = graph_url(self.endpoints.graph_store, graph)
-        media, body = self.http.send("GET", url, Accept="text/turtle, application/n-triples;q=0.9")
+        accept = "text/turtle, application/n-triples;q=0.9"
+        media, body = self.http.send("GET", url, timeout=self.endpoints.timeout, Accept=accept)
         return iter(as_query_triples(body, _rdf_format(media), None))
 
     def dump(self, fmt: str, *, graph: str | None = None) -> bytes:
@@ -231,20 +231,34 @@ class RemoteStore:
         return sum(data.count(b"\n") for data in by_graph.values())
 
     @contextlib.contextmanager
-    def staging(self) -> Iterator[RemoteStore]:
-        """Graphs written inside become live together, in one update request, when the block ends."""
+    def staging(self, *, replace_all: bool = False) -> Iterator[RemoteStore]:
+        """Graphs written inside become live together, in one update request, when the block ends.
+
+        With `replace_all` (a build), that request also drops every graph of the project (under
+        `Endpoints.project_graphs`) that the block did not write, and touches nothing else.
+        """
         if self._pending is not None:
             yield self
             return
         self._pending = []
         try:
             yield self
-            self.update(";\n".join(swap(tmp, graph) for graph, tmp in self._pending))
+            swaps = [swap(tmp, graph) for graph, tmp in self._pending]
+            stale = self._unwritten() if replace_all else []
+            self.update(";\n".join([*swaps, *(f"DROP SILENT GRAPH <{g}>" for g in stale)]))
         except BaseException:
             self._drop([tmp for _, tmp in self._pending if tmp])
             raise
         finally:
             self._pending = None
+
+    def _unwritten(self) -> list[str]:
+        """The project's graphs on the server that the staging block did not write."""
+        assert self._pending is not None
+        written = {graph for graph, _ in self._pending}
+        self.refresh()
+        prefix = self.endpoints.project_graphs
+        return [g for g in self.named_graphs() if prefix and g.startswith(prefix) and g not in written]
 
     def _stage(self, graph: str, data: bytes, fmt: ox.RdfFormat) -> None:
         assert self._pending is not None
@@ -271,16 +285,6 @@ class RemoteStore:
         with contextlib.suppress(StoreError, QueryError):
             if graphs:
                 self.update(";\n".join(f"DROP SILENT GRAPH <{g}>" for g in graphs))
-
-
-def portable_blank_nodes(body: bytes) -> bytes:
-    """SPARQL JSON results with blank node labels that parse anywhere (Virtuoso sends `nodeID://b1`)."""
-    data = json.loads(body)
-    for row in data.get("results", {}).get("bindings", []):
-        for value in row.values():
-            if value.get("type") == "bnode":
-                value["value"] = re.sub(r"[^A-Za-z0-9]", "_", value["value"])
-    return json.dumps(data).encode()
 
 
 def swap(tmp: str | None, graph: str) -> str:
@@ -322,13 +326,13 @@ def as_query_triples(body: bytes, fmt: ox.RdfFormat, base_iri: str | None) -> An
     try:
         scratch.load(body, format=fmt, base_iri=base_iri)
     except SyntaxError as exc:
-        raise StoreError(f"the store answered RDF that does not parse: {exc}") from exc
+        raise RemoteFailed(f"the store answered RDF that does not parse: {exc}") from exc
     return scratch.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
 
 
 def _rdf_format(media: str) -> ox.RdfFormat:
     if media not in RDF_TYPES:
-        raise StoreError(f"the store answered {media}, not an RDF format")
+        raise RemoteFailed(f"the store answered {media}, not an RDF format")
     return RDF_TYPES[media]
 
 
@@ -352,9 +356,11 @@ def open_store(settings: Mapping[str, Any], *, read_only: bool = False) -> Store
 
 
 def rewrite(where: Location, fill: Callable[[Store], None]) -> None:
-    """Write graphs with `fill` so that they become live together: a new generation, or staged graphs."""
+    """Write graphs with `fill` so that they become live together and replace the store's graphs: a new
+    generation, or (remote) staged graphs moved live in one request that also drops the project's
+    graphs `fill` did not write."""
     if isinstance(where, RemoteStore):
-        with where.staging():
+        with where.staging(replace_all=True):
             fill(where)
     else:
         write_generation(where, fill)

@@ -82,7 +82,7 @@ class Limits:
 def handle_error(exc: Exception) -> Response:
     """The one error handler: the JSON error shape, or an HTML page for a browser."""
     body = error_body(exc)
-    if body.status >= 500 and body.status not in (503, 507):
+    if body.status in (500, 502):  # our fault, or a remote store's: worth a traceback
         log.exception("error answering %s %s", request.method, request.path, exc_info=exc)
     if prefers_html(request.headers.get("Accept")):
         html = render_template("error.html", error=body)

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import click
 
 from kg.cli import handles_errors, main, settings_for, store_option
 from kg.errors import StoreError
+from kg.remote import Endpoints, RemoteStore, is_remote
 from kg.store import CURRENT
 from service.server import serve
+
+STARTUP_TIMEOUT = 30.0
+"""Seconds a remote store has to answer the check before `evkg serve` starts."""
 
 __all__ = ["main"]
 
@@ -23,7 +29,20 @@ __all__ = ["main"]
 def serve_command(host: str, port: int, workers: int | None, store: str | None) -> None:
     """Serve SPARQL, linked data and the conflict pages over HTTP (gunicorn)."""
     settings = settings_for(store=store, workers=workers)
-    if not (Path(settings["store"]) / CURRENT).exists():  # not opened here: RocksDB must not start before the fork
-        raise StoreError(f"no store at {settings['store']}: run `evkg build` first (or pass --store PATH)")
+    check_store(settings)
     click.echo(f"serving {settings['store']} at http://{host}:{port}/", err=True)
     serve(settings, host, port)
+
+
+def check_store(settings: dict[str, Any]) -> None:
+    """Exit 2 before serving when there is nothing to serve: no store directory, or a remote store that
+    does not answer or holds no graph under the base IRI."""
+    if is_remote(settings["store"]):
+        remote = RemoteStore(replace(Endpoints.from_settings(settings), timeout=STARTUP_TIMEOUT))
+        if not remote.named_graphs():
+            raise StoreError(
+                f"the store at {settings['store']} has no graph under <{settings['base']}>: "
+                f"run `evkg build --store {settings['store']}` first (or check EVKG_BASE)"
+            )
+    elif not (Path(settings["store"]) / CURRENT).exists():  # not opened here: RocksDB must not start before the fork
+        raise StoreError(f"no store at {settings['store']}: run `evkg build` first (or pass --store PATH)")

@@ -88,7 +88,7 @@ class DataView:
         return json_response(
             {
                 "status": "ok",
-                "store": str(self.services.store.path),
+                "store": self.services.store.location,
                 "generation": self.services.generation().rsplit("/", 1)[-1],
                 "graphs": len(counts),
                 "triples": sum(counts.values()),

@@ -8,6 +8,7 @@ from typing import Any
 from werkzeug.exceptions import HTTPException
 
 from kg.errors import EvkgError, QueryError
+from kg.remote_http import RemoteFailed, RemoteTimeout, RemoteTooLarge
 
 
 class ServiceError(Exception):
@@ -64,6 +65,30 @@ class UnsupportedMediaType(ServiceError):
     status, title = 415, "Unsupported media type"
 
 
+class NotImplementedHere(ServiceError):
+    """A feature this service does not offer for its kind of store (updates on a remote store)."""
+
+    status, title = 501, "Not implemented"
+
+
+class BadGateway(ServiceError):
+    """The remote store answered an error of its own, or an answer that cannot be used."""
+
+    status, title = 502, "Bad gateway"
+
+
+class GatewayTimeout(ServiceError):
+    """The remote store (or a proxy before it) gave up on the query within its own time limit."""
+
+    status, title = 504, "Gateway timeout"
+
+
+class StoreUnavailable(ServiceError):
+    """The store cannot be opened or reached."""
+
+    status, title = 503, "Store unavailable"
+
+
 class QueryTimeout(ServiceError):
     """A query ran longer than EVKG_QUERY_TIMEOUT; its worker was killed."""
 
@@ -106,5 +131,17 @@ def error_body(exc: BaseException) -> ErrorBody:
     if isinstance(exc, QueryError):
         return ErrorBody(400, BadRequest.title, str(exc))
     if isinstance(exc, EvkgError):
-        return ErrorBody(503, "Store unavailable", str(exc))
+        kind = remote_error_kind(exc)
+        return ErrorBody(kind.status, kind.title, str(exc))
     return ErrorBody(500, ServiceError.title, "an unexpected error happened on the server; it has been logged")
+
+
+def remote_error_kind(exc: EvkgError) -> type[ServiceError]:
+    """The status of a store failure: what the remote server did, or 503 when the store is unavailable."""
+    if isinstance(exc, RemoteFailed):
+        return BadRequest if exc.query_fault else BadGateway
+    if isinstance(exc, RemoteTimeout):
+        return GatewayTimeout if exc.by_server else QueryTimeout
+    if isinstance(exc, RemoteTooLarge):
+        return ResultTooLarge
+    return StoreUnavailable

@@ -8,13 +8,15 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request
 
 from kg.audit import ConflictRecord
+from kg.queries import QueryRegistry
 from kg.results import short
+from kg.store import Store
 from service.context import Services
 from service.descriptions import serialize
 from service.errors import NotFound
 from service.negotiation import HTML, RDF_FORMATS, negotiate
 
-KINDS = ("source", "claim", "term", "agent", "text", "conflict", "rule", "run")
+KINDS = ("source", "claim", "term", "agent", "text", "conflict", "rule", "run", "question")
 OFFERED = (HTML, *RDF_FORMATS)
 LABELS = (
     "http://www.w3.org/2000/01/rdf-schema#label",
@@ -23,7 +25,6 @@ LABELS = (
 )
 EXACT = "http://www.w3.org/ns/oa#exact"
 SOURCE = "https://w3id.org/evidencekg/ontology#source"
-INCOMING_LIMIT = 200
 
 
 def linked_data_blueprint(services: Services) -> Blueprint:
@@ -44,21 +45,22 @@ class LocalLink:
         return "/" + iri[len(self.base) :] if iri.startswith(self.base + "id/") else iri
 
 
-def describe(store: ox.Store, iri: str) -> list[ox.Triple]:
+def describe(store: Store, pages: QueryRegistry, iri: str) -> list[ox.Triple]:
     """The triples about an IRI, its hash IRIs (`#quote`, `#target`, ...) and its blank nodes."""
-    seen: set[ox.NamedNode | ox.BlankNode] = set()
-    todo: list[ox.NamedNode | ox.BlankNode] = [ox.NamedNode(iri)]
+    query = pages.resolve("resource-triples").text
+    seen: set[str] = set()
+    todo = [iri]
     triples: dict[ox.Triple, None] = {}
     while todo:
         subject = todo.pop(0)
         if subject in seen:
             continue
         seen.add(subject)
-        for quad in store.quads_for_pattern(subject, None, None, None):
-            triples[ox.Triple(quad.subject, quad.predicate, quad.object)] = None
-            obj = quad.object
-            if isinstance(obj, ox.BlankNode) or (isinstance(obj, ox.NamedNode) and obj.value.startswith(iri + "#")):
-                todo.append(obj)
+        for triple in store.query(query, bindings={"resource": ox.NamedNode(subject)}):
+            triples[triple] = None
+            obj = triple.object
+            if isinstance(obj, ox.NamedNode) and obj.value.startswith(iri + "#"):
+                todo.append(obj.value)
     return list(triples)
 
 
@@ -86,7 +88,7 @@ class ResourceView:
         if kind not in KINDS:
             raise NotFound(f"no resource kind {kind!r}; kinds: {', '.join(KINDS)}")
         chosen = negotiate(request.headers.get("Accept"), request.args.get("format"), OFFERED)
-        triples = describe(self.services.read().store, iri)
+        triples = describe(self.services.read(), self.services.pages, iri)
         if not triples:
             raise NotFound(f"<{iri}> has no triples in this dataset")
         body = self.page(iri, kind, triples).encode() if chosen is HTML else serialize(triples, chosen.name)
@@ -123,15 +125,10 @@ class ResourceView:
         return [r for r in self.services.conflicts() if any(c.iri == iri for c in r.claims)]
 
     def incoming(self, iri: str) -> list[tuple[str, str, str]]:
-        """Up to INCOMING_LIMIT (subject, predicate, link) that point at the IRI."""
-        store = self.services.read().store
-        found = []
-        for quad in store.quads_for_pattern(None, None, ox.NamedNode(iri), None):
-            if isinstance(quad.subject, ox.NamedNode) and not quad.subject.value.startswith(iri + "#"):
-                found.append((short(quad.subject), short(quad.predicate), self.local(quad.subject.value)))
-            if len(found) >= INCOMING_LIMIT:
-                break
-        return sorted(set(found))
+        """Up to 200 (subject, predicate, link) that point at the IRI (service/queries/incoming-links.rq)."""
+        query = self.services.pages.resolve("incoming-links").text
+        rows = self.services.read().query(query, bindings={"resource": ox.NamedNode(iri)})
+        return sorted({(short(r["subject"]), short(r["predicate"]), self.local(r["subject"].value)) for r in rows})
 
 
 def text(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:

@@ -119,6 +119,15 @@ def negotiate(accept: str | None, override: str | None, offered: tuple[Format, .
     return by_accept(accept, offered)
 
 
+def negotiate_repeated(accept: str | None, overrides: list[str], offered: tuple[Format, ...]) -> Format:
+    """As `negotiate`, for a `format` parameter that may be repeated: every value must name the same
+    format (SPARQLWrapper asks for TSV as `format=tsv&format=text/tab-separated-values`)."""
+    chosen = {by_override(override, offered) for override in overrides if override}
+    if len(chosen) > 1:
+        raise BadRequest(f"the `format` parameter names {len(chosen)} different formats; name one")
+    return chosen.pop() if chosen else by_accept(accept, offered)
+
+
 def prefers_html(accept: str | None) -> bool:
     """True when a client (a browser) prefers HTML over JSON."""
     if not accept:

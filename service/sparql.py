@@ -15,6 +15,7 @@ from service.negotiation import (
     RESULTS_FORMATS,
     Format,
     negotiate,
+    negotiate_repeated,
     prefers_html,
 )
 from service.protocol import Params, QueryRequest, parse_get, parse_post
@@ -43,16 +44,16 @@ class SparqlView:
             query = parse_get(args)
             if query is None:
                 return self.describe()
-            return self.run(query, args.one("format"))
+            return self.run(query, args.all("format"))
         form = Params(request.form.to_dict(flat=False))
         query = parse_post(request.content_type, args, form, request.get_data(cache=False))
-        return self.run(query, form.one("format") or args.one("format"))
+        return self.run(query, form.all("format") or args.all("format"))
 
-    def run(self, query: QueryRequest, override: str | None) -> Response:
+    def run(self, query: QueryRequest, overrides: list[str]) -> Response:
         graphs = self.services.graph_counts()
         shape = check_query(query.query, PREFIXES, self.services.allowlist, graphs)
         offered = RDF_FORMATS if shape.form in GRAPH_FORMS else RESULTS_FORMATS
-        chosen = negotiate(request.headers.get("Accept"), override, offered)
+        chosen = negotiate_repeated(request.headers.get("Accept"), overrides, offered)
         job = Job(
             query=query.query,
             default_graphs=query.default_graphs,

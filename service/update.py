@@ -14,6 +14,11 @@ refused (it would fetch from the web), and SERVICE is held to the allowlist as f
 protocol's using-graph-uri / using-named-graph-uri become USING / USING NAMED clauses of each
 DELETE/INSERT ... WHERE operation; with USING or WITH in the update text as well, 400. An update
 is not bounded by EVKG_QUERY_TIMEOUT: only the token's holders can send one.
+
+On a remote store every update is refused with 501 (REMOTE_REFUSAL says why): the service would
+have to send it with the store's write credentials, a SPARQL update can name any graph on the
+server (`DROP ALL`, `CLEAR DEFAULT`, `WITH <...>`, the server's own graphs included), and none of
+the guarantees above (a copy made live atomically, one update at a time) can be given there.
 """
 
 from __future__ import annotations
@@ -29,11 +34,17 @@ from flask import Blueprint, Response, request
 from kg.namespaces import PREFIXES
 from kg.store import OxigraphStore, derive_generation
 from service.context import Services
-from service.errors import BadRequest, Forbidden, Unauthorized, UnsupportedMediaType
+from service.errors import BadRequest, Forbidden, NotImplementedHere, Unauthorized, UnsupportedMediaType
 from service.guard import scan, tokenize
 from service.protocol import FORM, UPDATE, Params, _iri, decode, media_type
 
 LOCK = ".update.lock"
+REMOTE_REFUSAL = (
+    "this service reads a remote SPARQL store and does not forward updates to it: an update could touch "
+    "any graph on that server, with the store's write credentials, and could not be made live atomically. "
+    "Change the data with `evkg build`, `evkg load` or `evkg reason --store URL`, or with the server's own "
+    "update endpoint and its access control"
+)
 
 
 def update_blueprint(services: Services) -> Blueprint:
@@ -51,6 +62,8 @@ class UpdateView:
         self.services = services
 
     def endpoint(self) -> Response:
+        if self.services.remote:
+            raise NotImplementedHere(REMOTE_REFUSAL)
         self.authorize(request.headers.get("Authorization"))
         text, using, using_named = parse_update(
             request.content_type,

@@ -74,6 +74,7 @@ class LiveStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.location = str(path)
         self._target = ""
         self._store: OxigraphStore | None = None
 
@@ -83,6 +84,10 @@ class LiveStore:
             self._store = OxigraphStore.open(self.path, read_only=True)
             self._target = target
         return self._store
+
+    def generation(self) -> str:
+        """The live generation's directory: it changes when a build or reason makes a new one live."""
+        return str((self.path / CURRENT).resolve())
 
     def close(self) -> None:
         """Release the store (RocksDB closes while the interpreter is still whole)."""

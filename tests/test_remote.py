@@ -1,18 +1,22 @@
-"""The remote store: SPARQL text preparation (no server), then the whole pipeline on a real Virtuoso.
+"""The remote store: SPARQL text preparation and a request's dataset (no server), then the whole
+pipeline on a real Virtuoso.
 
 The `virtuoso` tests build the seeds into a private Virtuoso (tests/virtuoso_server.py) with `evkg build
 --store http://...`, reason there, and compare graphs (isomorphism) and conflict findings with the
-embedded store; they also pin where Virtuoso deviates from the standard.
+embedded store; they pin where Virtuoso deviates from the standard, and check that a build replaces
+exactly the project's graphs. The service on a remote store is tested in tests/test_service_remote.py.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
@@ -22,12 +26,13 @@ from rdflib.compare import isomorphic
 from virtuoso_server import VirtuosoServer
 
 from kg.audit import ConflictRecord, load_conflicts
-from kg.build import Project
+from kg.build import Project, build
 from kg.conflicts import reason
 from kg.errors import QueryError, StoreError
 from kg.queries import QueryRegistry
 from kg.remote import RemoteStore, is_remote, location
-from kg.remote_sparql import bind_values, prepare, query_form
+from kg.remote_http import portable_results
+from kg.remote_sparql import NO_GRAPH, bind_values, prepare, protocol_query, query_form
 from kg.settings import load_settings
 from kg.store import OxigraphStore, snapshot
 from service.cli import main
@@ -226,3 +231,100 @@ def test_export_and_load_work_on_the_remote_store(
     assert [t.object for t in remote.triples("https://w3id.org/evidencekg/graph/extra")] == [
         ox.Literal("é ☃", language="fr")
     ]
+
+
+# ---------------------------------------------------------------- the dataset of a protocol request (no server)
+def test_the_prologue_is_reordered_with_base_first_and_prefixes_resolved_where_they_stood() -> None:
+    text = prepare(
+        "PREFIX a: <x/>\nBASE <http://e.org/b/>\nPREFIX c: <y>\nSELECT * { ?s a:p c:q }", None, "http://svc/"
+    )
+    first, *rest = text.split("\n")
+    assert first.startswith(
+        "BASE <http://e.org/b/> PREFIX a: <http://svc/x/> PREFIX c: <http://e.org/b/y> PREFIX evkg:"
+    )
+    assert rest == ["", "", "SELECT * { ?s a:p c:q }"]  # the body stays on its line: server messages name it
+
+
+def test_from_clauses_go_to_the_protocol_and_graphs_outside_the_dataset_match_nothing() -> None:
+    graphs = ["https://s/graph/a", "https://s/graph/b"]
+    text = (
+        "PREFIX g: <https://s/graph/> SELECT * FROM g:a FROM NAMED <https://s/graph/b> "
+        "WHERE { ?s ?p 'FROM <x>' GRAPH g:b { ?s ?p ?o } GRAPH <http://elsewhere/> { ?s ?p ?o . } }"
+    )
+    sent = protocol_query(text, None, (None, None), graphs)
+    assert (sent.default_graphs, sent.named_graphs) == (("https://s/graph/a",), ("https://s/graph/b",))
+    assert "FROM g:a" not in sent.text and "FROM NAMED" not in sent.text and "'FROM <x>'" in sent.text
+    assert "GRAPH g:b { ?s ?p ?o }" in sent.text and "{ ?s ?p ?o .  FILTER(false) }" in sent.text
+    assert "http://elsewhere/" not in sent.text
+
+
+def test_the_protocol_dataset_wins_and_an_empty_list_is_sent_as_no_graph() -> None:
+    graphs = ["https://s/graph/a"]
+    text = "SELECT * FROM <https://s/graph/a> WHERE { ?s ?p ?o }"
+    sent = protocol_query(text, None, (("https://s/graph/a", "https://s/graph/none"), None), graphs)
+    assert (sent.default_graphs, sent.named_graphs) == (("https://s/graph/a",), (NO_GRAPH,))
+    store_default = protocol_query("ASK {}", None, (None, None), graphs, union_default_graph=False)
+    assert (store_default.default_graphs, store_default.named_graphs) == ((NO_GRAPH,), ("https://s/graph/a",))
+    assert protocol_query("ASK {}", None, (None, None), graphs).default_graphs == ("https://s/graph/a",)
+
+
+def test_virtuoso_results_are_repaired_before_parsing() -> None:
+    answer = {
+        "head": {"vars": ["_star_fake"]},
+        "results": {"bindings": [{"_star_fake": {"type": "typed-literal", "datatype": XSD + "integer", "value": "1"}}]},
+    }
+    assert json.loads(portable_results(json.dumps(answer).encode())) == {
+        "head": {"vars": []},
+        "results": {"bindings": [{}]},
+    }
+    relative = {
+        "head": {"vars": ["i", "b"]},
+        "results": {"bindings": [{"i": {"type": "uri", "value": "x"}, "b": {"type": "bnode", "value": "nodeID://b1"}}]},
+    }
+    [row] = ox.parse_query_results(
+        portable_results(json.dumps(relative).encode(), "http://e.org/a/"), format=ox.QueryResultsFormat.JSON
+    )
+    assert row["i"] == ox.NamedNode("http://e.org/a/x") and isinstance(row["b"], ox.BlankNode)
+
+
+# ---------------------------------------------------------------- a build replaces exactly the project's graphs
+STALE_BASE = "https://example.org/evkg-stale/"
+
+
+@pytest.mark.virtuoso
+def test_a_build_drops_the_graphs_of_removed_sources_and_touches_nothing_else(
+    virtuoso: VirtuosoServer, remote: RemoteStore, sources_dir: Any
+) -> None:
+    sources = sources_dir("migraine")
+    settings = load_settings({"sources": str(sources), "base": STALE_BASE}, environ=virtuoso.settings)
+    project = Project.from_settings(
+        {
+            **settings,
+            **{k: str(ROOT / v) for k, v in settings.items() if k in ("ontology", "shapes", "vocabulary", "queries")},
+        }
+    )
+    store = location(settings)
+    assert isinstance(store, RemoteStore)
+    remote.refresh()
+    others = {g: remote.count(g) for g in remote.named_graphs()}
+    outside, loaded = "http://example.org/not-the-project", f"{STALE_BASE}loaded-not-built"
+    for graph in (outside, loaded):
+        store.update(f"INSERT DATA {{ GRAPH <{graph}> {{ <http://example.org/a> <http://example.org/b> 1 }} }}")
+
+    build(project, store, shapes=False)
+    store.load_bytes(b"<http://example.org/a> <http://example.org/b> 2 .\n", graph=f"{STALE_BASE}graph/inferred")
+    assert f"{STALE_BASE}graph/source/migraine-review" in store.named_graphs()
+    (sources / "review.yaml").unlink()
+    build(project, store, shapes=False)
+
+    store.refresh()
+    assert store.named_graphs() == [
+        f"{STALE_BASE}graph/ontology",
+        f"{STALE_BASE}graph/source/headache-society",
+        f"{STALE_BASE}graph/vocabulary",
+        loaded,  # under the base, but not a graph a build writes
+    ]
+    assert remote.run("ASK { GRAPH ?g { ?s ?p ?o } }", None, named_graphs=[outside]), "a graph outside the base stays"
+    remote.refresh()
+    assert {g: remote.count(g) for g in remote.named_graphs()} == others, "another project's graphs are untouched"
+    store.update(";\n".join(f"DROP SILENT GRAPH <{g}>" for g in [outside, *store.named_graphs()]))

@@ -16,6 +16,7 @@ from kg.namespaces import Iris
 from kg.queries import QueryRegistry
 from kg.store import OxigraphStore
 
+EVKG = "https://w3id.org/evidencekg/ontology#"
 BASE = "https://w3id.org/evidencekg/"
 CLAIM = "id/claim/livestrong-back-spasm.nsaids-only-for-acute"
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -98,6 +99,15 @@ def test_conflict_rule_and_run_iris_dereference(server: LiveServer) -> None:
     run = next(iri for iri in linked if "/id/run/" in iri)
     for iri in (rule, run):
         assert server.get("/" + iri.removeprefix(BASE), "text/turtle").status == 200
+
+
+def test_a_clinical_question_dereferences_with_its_intervention_and_condition(server: LiveServer) -> None:
+    claim_triples = triples_of(server.get("/" + CLAIM, "text/turtle").body, "text/turtle")
+    questions = [t.object.value for t in claim_triples if t.predicate.value == EVKG + "addresses"]
+    assert questions, f"{CLAIM} addresses no clinical question"
+    turtle = triples_of(server.get("/" + questions[0].removeprefix(BASE), "text/turtle").body, "text/turtle")
+    predicates = {t.predicate.value for t in turtle}
+    assert {EVKG + "questionIntervention", EVKG + "questionCondition"} <= predicates
 
 
 @pytest.mark.parametrize("path", ["id/claim/nope", "id/term/no-such-term", "id/widget/x"])
