@@ -1,4 +1,4 @@
-"""The ontology and vocabulary: consistent under HermiT (and Pellet, which agrees), shapes hold on the seeds and catch breakage."""
+"""The ontology and vocabulary: consistent under HermiT and Pellet, shapes hold on the seeds and catch breakage."""
 
 from __future__ import annotations
 
