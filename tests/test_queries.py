@@ -87,3 +87,15 @@ def test_the_term_kind_check_fires_on_a_condition_that_is_an_intervention(reason
     assert not list(reasoned.query(REGISTRY.queries["checks/claim-term-kind-violation"].text))
     rows = list(broken.query(REGISTRY.queries["checks/claim-term-kind-violation"].text))
     assert [(row["focus"], "heat-therapy" in row["message"].value) for row in rows] == [(claim, True)]
+
+
+def test_no_triple_is_stated_in_two_graphs_so_union_queries_count_it_once(reasoned: OxigraphStore) -> None:
+    query = "SELECT ?s ?p ?o WHERE { GRAPH ?g1 { ?s ?p ?o } GRAPH ?g2 { ?s ?p ?o } FILTER (STR(?g1) < STR(?g2)) } LIMIT 5"
+    assert list(reasoned.query(query)) == []
+
+
+def test_a_named_query_over_the_union_repeats_no_row(reasoned: OxigraphStore) -> None:
+    query = REGISTRY.queries["contraindications-and-cautions"]
+    solutions = reasoned.query(query.text)
+    rows = [tuple(str(row[v]) for v in solutions.variables) for row in solutions]
+    assert rows and len(rows) == len(set(rows))
