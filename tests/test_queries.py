@@ -90,7 +90,9 @@ def test_the_term_kind_check_fires_on_a_condition_that_is_an_intervention(reason
 
 
 def test_no_triple_is_stated_in_two_graphs_so_union_queries_count_it_once(reasoned: OxigraphStore) -> None:
-    query = "SELECT ?s ?p ?o WHERE { GRAPH ?g1 { ?s ?p ?o } GRAPH ?g2 { ?s ?p ?o } FILTER (STR(?g1) < STR(?g2)) } LIMIT 5"
+    query = (
+        "SELECT ?s ?p ?o WHERE { GRAPH ?g1 { ?s ?p ?o } GRAPH ?g2 { ?s ?p ?o } FILTER (STR(?g1) < STR(?g2)) } LIMIT 5"
+    )
     assert list(reasoned.query(query)) == []
 
 
