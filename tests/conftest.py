@@ -12,8 +12,9 @@ from click.testing import CliRunner, Result
 from virtuoso_server import VirtuosoServer, start
 
 from kg.build import Dataset, Project, assemble, build
+from kg.conflicts import reason
 from kg.settings import load_settings
-from kg.store import snapshot
+from kg.store import OxigraphStore, snapshot
 from service.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,6 +40,15 @@ def seed_store(project: Project, tmp_path_factory: pytest.TempPathFactory) -> Pa
     path = tmp_path_factory.mktemp("seed") / "store"
     build(project, path)
     return path
+
+
+@pytest.fixture(scope="session")
+def reasoned_seeds(project: Project, seed_store: Path, tmp_path_factory: pytest.TempPathFactory) -> OxigraphStore:
+    """The seeds built and reasoned in the embedded store: what a remote store must match."""
+    path = tmp_path_factory.mktemp("reasoned-seeds") / "store"
+    snapshot(seed_store, path)
+    reason(project, path, tmp_path_factory.mktemp("reviews") / "none.yaml")
+    return OxigraphStore.open(path, read_only=True)
 
 
 @pytest.fixture

@@ -27,14 +27,13 @@ from virtuoso_server import VirtuosoServer
 
 from kg.audit import ConflictRecord, load_conflicts
 from kg.build import Project, build
-from kg.conflicts import reason
 from kg.errors import QueryError, StoreError
 from kg.queries import QueryRegistry
 from kg.remote import RemoteStore, is_remote, location
 from kg.remote_http import portable_results
 from kg.remote_sparql import NO_GRAPH, bind_values, prepare, protocol_query, query_form
 from kg.settings import load_settings
-from kg.store import OxigraphStore, snapshot
+from kg.store import OxigraphStore
 from service.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,12 +98,9 @@ def monkeypatch_module() -> Iterator[pytest.MonkeyPatch]:
 
 
 @pytest.fixture(scope="module")
-def embedded(project: Project, seed_store: Path, tmp_path_factory: pytest.TempPathFactory) -> OxigraphStore:
+def embedded(reasoned_seeds: OxigraphStore) -> OxigraphStore:
     """The same seeds, reasoned in the embedded store."""
-    path = tmp_path_factory.mktemp("embedded") / "store"
-    snapshot(seed_store, path)
-    reason(project, path, tmp_path_factory.mktemp("reviews") / "none.yaml")
-    return OxigraphStore.open(path, read_only=True)
+    return reasoned_seeds
 
 
 XSD = "http://www.w3.org/2001/XMLSchema#"

@@ -45,12 +45,10 @@ from virtuoso_server import VirtuosoServer
 from w3c.serving import free_port, spawn_serve, wait_for_health
 
 from kg.audit import load_conflicts
-from kg.build import Project
-from kg.conflicts import reason
 from kg.queries import QueryRegistry
 from kg.remote import RemoteStore, location
 from kg.settings import load_settings
-from kg.store import OxigraphStore, snapshot
+from kg.store import OxigraphStore
 from service import create_app
 from service.cli import main
 from service.context import SERVICE_QUERIES
@@ -108,12 +106,9 @@ def remote(virtuoso: VirtuosoServer) -> str:
 
 
 @pytest.fixture(scope="module")
-def embedded(project: Project, seed_store: Path, tmp_path_factory: pytest.TempPathFactory) -> OxigraphStore:
+def embedded(reasoned_seeds: OxigraphStore) -> OxigraphStore:
     """The same seeds, reasoned in the embedded store: what the service must match."""
-    path = tmp_path_factory.mktemp("embedded-for-remote") / "store"
-    snapshot(seed_store, path)
-    reason(project, path, tmp_path_factory.mktemp("reviews") / "none.yaml")
-    return OxigraphStore.open(path, read_only=True)
+    return reasoned_seeds
 
 
 def serve_env(virtuoso: VirtuosoServer, url: str) -> dict[str, str]:
