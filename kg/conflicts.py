@@ -122,6 +122,11 @@ class RuleRunner:
         yield ox.Triple(self.run, n(PROV + "used"), node)
 
 
+def ntriples(triples: Iterable[ox.Triple]) -> bytes:
+    """Triples as N-Triples bytes (pyoxigraph returns None for an empty list)."""
+    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+
+
 def run_triples(run: ox.NamedNode, iris: Iris, reasoner: str, started: dt.datetime) -> list[ox.Triple]:
     """PROV-O description of one reasoning run and the software that did it."""
     agent = n(iris.resource("agent", f"{reasoner}-owlready2"))
@@ -187,11 +192,13 @@ def reason(
             f"clinical questions: {report.inferred_triples} inferred triples in {report.seconds['questions']:.2f} s"
         )
         runner = RuleRunner(project.iris, reviews, run)
-        triples = run_triples(run, project.iris, reasoner, started)
+        # Each rule's findings are kept serialized, not as Python objects (millions at a million claims).
+        written = [ntriples(run_triples(run, project.iris, reasoner, started))]
         # The store evaluates a query without holding Python's lock, so rules run side by side.
         with ThreadPoolExecutor(max_workers=RULE_WORKERS) as pool:
             pending = [(rule, pool.submit(runner.timed, store, rule)) for rule in rules(registry)]
-            for rule, future in pending:
+            while pending:
+                rule, future = pending.pop(0)
                 try:
                     found, seconds = future.result()
                 except StoreError as exc:
@@ -202,9 +209,12 @@ def reason(
                 report.seconds[rule.name] = seconds
                 report.per_rule[rule.name] = sum(1 for t in found if t.predicate == n(EVKG.rule))
                 progress(f"{rule.name}: {report.per_rule[rule.name]} in {seconds:.2f} s")
-                triples.extend(found)
-                triples.extend(runner.describe_rule(rule))
-        store.replace_graph(str(project.iris.graph("conflicts")), triples)
+                found.extend(runner.describe_rule(rule))
+                written.append(ntriples(found))
+                del found, future
+        graph = str(project.iris.graph("conflicts"))
+        store.replace_graph(graph, [])
+        store.load_bytes(b"".join(written), graph=graph)
         report.stale_reviews = sorted(set(reviews) - runner.seen_ids)
 
     derive(store_path, change)
@@ -216,12 +226,14 @@ def write_inferred(
 ) -> None:
     """Replace the inferred graph with the closure, coveredBy, the run's provenance, then the
     clinical questions each claim addresses (derived in the store from that closure)."""
-    triples = [ox.Triple(n(s), n(p), n(o)) for s, p, o in inference.triples]
-    graph = n(iris.graph("inferred"))
-    triples.append(ox.Triple(graph, n(PROV + "wasGeneratedBy"), run))
-    store.replace_graph(str(iris.graph("inferred")), triples)
+    graph = str(iris.graph("inferred"))
+    closure = [ox.Triple(n(s), n(p), n(o)) for s, p, o in inference.triples]
+    closure.append(ox.Triple(n(graph), n(PROV + "wasGeneratedBy"), run))
+    store.replace_graph(graph, closure)
     clock = time.perf_counter()
-    triples.extend(store.query(questions.text, base_iri=iris.base))
-    store.replace_graph(str(iris.graph("inferred")), triples)
+    # Serialized by the store, never as Python objects: millions of triples at a million claims.
+    derived = store.query(questions.text, base_iri=iris.base).serialize(format=ox.RdfFormat.N_TRIPLES) or b""
+    store.replace_graph(graph, [])
+    store.load_bytes(ntriples(closure) + derived, graph=graph)
     report.seconds["questions"] = time.perf_counter() - clock
-    report.inferred_triples = len(triples)
+    report.inferred_triples = store.count(graph)
