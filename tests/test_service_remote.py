@@ -40,7 +40,12 @@ from test_service_protocol import (
     RESULT_TYPES,
     send,
 )
-from test_service_support import MAX_REQUEST_BYTES, MAX_RESULT_BYTES, LiveServer, Reply, assert_error_shape
+from test_service_support import (
+    LiveServer,
+    Reply,
+    assert_error_shape,
+    serve_env,
+)
 from virtuoso_server import VirtuosoServer
 from w3c.serving import free_port, spawn_serve, wait_for_health
 
@@ -111,31 +116,13 @@ def embedded(reasoned_seeds: OxigraphStore) -> OxigraphStore:
     return reasoned_seeds
 
 
-def serve_env(virtuoso: VirtuosoServer, url: str) -> dict[str, str]:
-    env = {
-        **os.environ,
-        **virtuoso.settings,
-        "EVKG_QUERY_TIMEOUT": str(QUERY_TIMEOUT),
-        "EVKG_QUERY_WORKERS": "2",
-        "EVKG_WORKERS": "1",
-        "EVKG_THREADS": "8",
-        "EVKG_MAX_RESULT_BYTES": str(MAX_RESULT_BYTES),
-        "EVKG_MAX_REQUEST_BYTES": str(MAX_REQUEST_BYTES),
-        "EVKG_QUERIES": str(ROOT / "queries"),
-        "EVKG_SERVICE_ALLOWLIST": f"{url}/sparql",
-        "EVKG_UPDATE_TOKEN": TOKEN,
-    }
-    env.pop("EVKG_BASE", None)
-    return env
-
-
 @pytest.fixture(scope="module")
 def server(remote: str, virtuoso: VirtuosoServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """`evkg serve --store URL` (gunicorn, one web worker, two query slots) in front of the Virtuoso."""
     folder = tmp_path_factory.mktemp("serve-remote")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = serve_env(virtuoso, url)
+    env = serve_env(url, **virtuoso.settings, EVKG_UPDATE_TOKEN=TOKEN)
     process = spawn_serve(remote, port, env, folder / "serve.log")  # type: ignore[arg-type]  # a URL is a store
     wait_for_health(url, process, folder / "serve.log")
     live = LiveServer(url, folder, process, folder / "serve.log", env)

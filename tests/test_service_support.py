@@ -110,9 +110,8 @@ def seed_store(path: Path) -> Path:
     return path
 
 
-def start_server(store: Path, log: Path) -> LiveServer:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
+def serve_env(url: str, **settings: str) -> dict[str, str]:
+    """The environment the test servers run with (small limits, one web worker, two query slots)."""
     env = {
         **os.environ,
         "EVKG_QUERY_TIMEOUT": str(QUERY_TIMEOUT),
@@ -123,8 +122,16 @@ def start_server(store: Path, log: Path) -> LiveServer:
         "EVKG_MAX_REQUEST_BYTES": str(MAX_REQUEST_BYTES),
         "EVKG_QUERIES": str(ROOT / "queries"),
         "EVKG_SERVICE_ALLOWLIST": f"{url}/sparql",
+        **settings,
     }
     env.pop("EVKG_BASE", None)
+    return env
+
+
+def start_server(store: Path, log: Path) -> LiveServer:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = serve_env(url)
     log.parent.mkdir(parents=True, exist_ok=True)
     process = spawn_serve(store, port, env, log)
     wait_for_health(url, process, log)
