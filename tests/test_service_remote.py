@@ -122,7 +122,7 @@ def server(remote: str, virtuoso: VirtuosoServer, tmp_path_factory: pytest.TempP
     folder = tmp_path_factory.mktemp("serve-remote")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = serve_env(url, **virtuoso.settings, EVKG_UPDATE_TOKEN=TOKEN)
+    env = serve_env(url, **virtuoso.settings, EVKG_UPDATE_TOKEN=TOKEN, EVKG_QUERY_TIMEOUT=str(QUERY_TIMEOUT))
     process = spawn_serve(remote, port, env, folder / "serve.log")  # type: ignore[arg-type]  # a URL is a store
     wait_for_health(url, process, folder / "serve.log")
     live = LiveServer(url, folder, process, folder / "serve.log", env)
