@@ -21,9 +21,8 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner, Result
-from rdflib import Graph
 from rdflib.compare import isomorphic
-from virtuoso_server import VirtuosoServer
+from virtuoso_server import VirtuosoServer, as_rdflib
 
 from kg.audit import ConflictRecord, load_conflicts
 from kg.build import Project, build
@@ -104,17 +103,6 @@ def embedded(reasoned_seeds: OxigraphStore) -> OxigraphStore:
 
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
-
-
-def as_rdflib(triples: Iterator[ox.Triple]) -> Graph:
-    """An rdflib graph, whole-number decimals written as integers (Virtuoso's deviation, pinned below)."""
-    lines = []
-    for t in triples:
-        obj = t.object
-        if isinstance(obj, ox.Literal) and obj.datatype.value == XSD + "decimal" and float(obj.value).is_integer():
-            obj = ox.Literal(str(int(float(obj.value))), datatype=ox.NamedNode(XSD + "integer"))
-        lines.append(f"{ox.Triple(t.subject, t.predicate, obj)} .\n")
-    return Graph().parse(data="".join(lines), format="nt")
 
 
 def findings(records: list[ConflictRecord]) -> set[tuple[str, str, str, frozenset[str]]]:

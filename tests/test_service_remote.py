@@ -25,7 +25,6 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 from flask.testing import FlaskClient
-from rdflib import Graph
 from rdflib.compare import isomorphic
 from SPARQLWrapper import CSV, JSON, POST, TSV, TURTLE, XML, SPARQLWrapper
 from test_service_protocol import (
@@ -46,7 +45,7 @@ from test_service_support import (
     assert_error_shape,
     serve_env,
 )
-from virtuoso_server import VirtuosoServer
+from virtuoso_server import VirtuosoServer, as_rdflib
 from w3c.serving import free_port, spawn_serve, wait_for_health
 
 from kg.audit import load_conflicts
@@ -185,17 +184,6 @@ def solutions(document: dict[str, Any], query: str) -> Counter[tuple[tuple[str, 
                 row.append((name, term_key(value)))
         rows[tuple(row)] += 1
     return rows
-
-
-def as_graph(triples: Any) -> Graph:
-    """An rdflib graph for isomorphism, whole decimals as integers (the Virtuoso deviation)."""
-    lines = []
-    for t in triples:
-        obj = t.object
-        if isinstance(obj, ox.Literal) and obj.datatype.value == XSD + "decimal" and float(obj.value).is_integer():
-            obj = ox.Literal(str(int(float(obj.value))), datatype=ox.NamedNode(XSD + "integer"))
-        lines.append(f"{ox.Triple(t.subject, t.predicate, obj)} .\n")
-    return Graph().parse(data="".join(lines), format="nt")
 
 
 # ------------------------------------------------------------------ the named queries, through SPARQLWrapper
@@ -363,7 +351,7 @@ def test_a_resource_dereferences_to_the_same_triples(
     assert reply.status == 200 and reply.content_type == media
     served = [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(reply.body, format=RDF_PARSERS[media])]
     expected = describe(embedded, QueryRegistry(SERVICE_QUERIES), BASE + path)
-    assert isomorphic(as_graph(served), as_graph(expected))
+    assert isomorphic(as_rdflib(served), as_rdflib(expected))
     assert 'rel="canonical"' in reply.headers["Link"]
 
 
