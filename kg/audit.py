@@ -74,7 +74,7 @@ def _value(row: Any, name: str) -> str:
 def load_conflicts(store: Store, registry: QueryRegistry) -> list[ConflictRecord]:
     """Every finding in the conflicts graph, one record each, most severe first."""
     records: dict[str, ConflictRecord] = {}
-    for row in store.query(registry.resolve("reports/conflicts").text):
+    for row in store.query(registry.resolve("reports/conflicts").text, hints=True):
         iri = _value(row, "conflict")
         record = records.get(iri)
         if record is None:

@@ -164,10 +164,12 @@ def query_command(query: str, fmt: str, params: tuple[str, ...], store: str | No
     """Run a named query from queries/ (or a .rq file) against the store."""
     settings = settings_for(store=store)
     target = open_store(settings, read_only=True)
-    named = QueryRegistry(Path(settings["queries"])).resolve(query)
+    registry = QueryRegistry(Path(settings["queries"]))
+    named = registry.resolve(query)
     raw = dict(_split_param(p) for p in params)
     bindings = named.bindings(raw, Project.from_settings(settings).iris)
-    result = target.query(named.text, bindings=bindings)
+    # The project's own queries may be planned for the engine (kg.planner); a user's .rq file runs as written.
+    result = target.query(named.text, bindings=bindings, hints=query in registry.queries)
     sys.stdout.buffer.write(render(result, fmt))
 
 

@@ -89,7 +89,7 @@ class RuleRunner:
 
     def evaluate(self, store: Store, rule: NamedQuery) -> list[ox.Triple]:
         """The rule's CONSTRUCT result plus identifier, rule, run and status of each finding."""
-        triples = list(store.query(rule.text, base_iri=self.iris.base))
+        triples = list(store.query(rule.text, base_iri=self.iris.base, hints=True))
         kinds = (n(EVKG.Conflict), n(EVKG.InformationalFinding))
         findings = {t.subject for t in triples if t.predicate == RDF_TYPE and t.object in kinds}
         explained = {t.subject for t in triples if t.predicate == RDF_TYPE and t.object == n(EVKG.ExplainedByContext)}
@@ -232,7 +232,8 @@ def write_inferred(
     store.replace_graph(graph, closure)
     clock = time.perf_counter()
     # Serialized by the store, never as Python objects: millions of triples at a million claims.
-    derived = store.query(questions.text, base_iri=iris.base).serialize(format=ox.RdfFormat.N_TRIPLES) or b""
+    derived = store.query(questions.text, base_iri=iris.base, hints=True)
+    derived = derived.serialize(format=ox.RdfFormat.N_TRIPLES) or b""
     store.replace_graph(graph, [])
     store.load_bytes(ntriples(closure) + derived, graph=graph)
     report.seconds["questions"] = time.perf_counter() - clock

@@ -29,7 +29,7 @@ def tbox_from_store(store: Store, iris: Iris, tbox_query: str) -> Graph:
     graph = Graph()
     data = ox.serialize(store.triples(str(iris.ontology_graph)), format=ox.RdfFormat.N_TRIPLES)
     graph.parse(data=data or b"", format="nt")
-    classes = ox.serialize(store.query(tbox_query, base_iri=iris.base), format=ox.RdfFormat.N_TRIPLES)
+    classes = ox.serialize(store.query(tbox_query, base_iri=iris.base, hints=True), format=ox.RdfFormat.N_TRIPLES)
     graph.parse(data=classes or b"", format="nt")
     return graph
 

@@ -99,8 +99,10 @@ class RemoteStore:
         bindings: dict[str, Any] | None = None,
         union_default_graph: bool = True,
         base_iri: str | None = None,
+        hints: bool = False,
     ) -> Any:
         """Run a query on the server; results come back as pyoxigraph objects, as from OxigraphStore.
+        The server gets the standard text: `hints` (kg.planner) are for the embedded engine only.
 
         The dataset is given in the protocol (kg.remote_sparql.protocol_query): the store's graphs (see
         `Endpoints.scope`) are the named graphs and, their union, the default graph; without

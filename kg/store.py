@@ -18,6 +18,7 @@ import pyoxigraph as ox
 from kg.errors import QueryError, RdfInputError, StoreError
 from kg.namespaces import PREFIXES
 from kg.ntriples import Graph
+from kg.planner import lateral_optionals
 
 CURRENT = "current"
 """Inside a store directory, a symlink to the live generation directory."""
@@ -42,7 +43,11 @@ class Store(Protocol):
         bindings: dict[str, Any] | None = None,
         union_default_graph: bool = True,
         base_iri: str | None = None,
-    ) -> Any: ...
+        hints: bool = False,
+    ) -> Any:
+        """Run a query. `hints`: the query is one of the project's own, and the store may rewrite it
+        into an equivalent one its engine plans better (kg.planner); never for a user's query."""
+        ...
 
     def named_graphs(self) -> list[str]: ...
 
@@ -91,8 +96,11 @@ class OxigraphStore:
         bindings: dict[str, Any] | None = None,
         union_default_graph: bool = True,
         base_iri: str | None = None,
+        hints: bool = False,
     ) -> Any:
         """Run a SPARQL query; the default graph is the union of all graphs unless told otherwise."""
+        if hints:
+            sparql = lateral_optionals(sparql)
         substitutions = {ox.Variable(name): value for name, value in (bindings or {}).items()}
         try:
             return self.store.query(
@@ -323,7 +331,27 @@ def write_generation(path: Path, fill: Callable[[OxigraphStore], None]) -> Path:
 
 
 def _new_generation(path: Path) -> Path:
+    _sweep(path)
     return path / f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns()}"
+
+
+def _sweep(path: Path) -> None:
+    """Delete the unfinished generations of writers that died (killed mid-build: SIGKILL, out of
+    memory), which no swap will ever remove: at a million claims each is gigabytes of disk. A
+    generation is unfinished when it is not live; its writer is dead when no process has the pid in
+    its name. A generation whose pid is alive (its writer, or an unrelated process that reused the
+    pid) is left to that writer's swap."""
+    live = (path / CURRENT).resolve() if (path / CURRENT).is_symlink() else None
+    for generation in path.glob("gen-*"):
+        parts = generation.name.split("-")
+        if generation.resolve() == live or len(parts) != 4 or not parts[2].isdigit():
+            continue
+        try:
+            os.kill(int(parts[2]), 0)
+        except ProcessLookupError:
+            shutil.rmtree(generation, ignore_errors=True)
+        except PermissionError:  # alive, another user's
+            continue
 
 
 def _swap(path: Path, generation: Path) -> None:

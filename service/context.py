@@ -112,7 +112,8 @@ class Services:
 
     def _graph_counts(self, store: Store) -> dict[str, int]:
         """One query for every graph's size (an empty named graph counts 0)."""
-        sizes = {row["g"].value: int(row["n"].value) for row in store.query(self.pages.resolve("graph-sizes").text)}
+        rows = store.query(self.pages.resolve("graph-sizes").text, hints=True)
+        sizes = {row["g"].value: int(row["n"].value) for row in rows}
         return {g: sizes.get(g, 0) for g in store.named_graphs()}
 
     def conflicts(self) -> list[ConflictRecord]:

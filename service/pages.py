@@ -103,7 +103,7 @@ class PagesView:
 
     def matrix(self) -> str:
         store = self.services.read()
-        rows = store.query(self.services.pages.resolve("stance-matrix").text)
+        rows = store.query(self.services.pages.resolve("stance-matrix").text, hints=True)
         cells: dict[tuple[str, str], Cell] = defaultdict(Cell)
         labels: dict[str, str] = {}
         for row in rows:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,7 +14,7 @@ from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 
 from kg.build import Dataset, Project
-from kg.store import OxigraphStore, live_generations
+from kg.store import OxigraphStore, live_generations, write_generation
 
 
 def test_build_writes_one_named_graph_per_source(seed_store: Path, seed_dataset: Dataset) -> None:
@@ -129,3 +132,21 @@ def test_graph_names_are_data_iris(seed_dataset: Dataset) -> None:
     claim = URIRef("https://w3id.org/evidencekg/id/claim/livestrong-back-spasm.nsaids-only-for-acute")
     graph = seed_dataset.graphs["https://w3id.org/evidencekg/graph/source/livestrong-back-spasm"]
     assert (claim, None, None) in graph
+
+
+def test_a_failed_write_still_clears_what_a_killed_writer_left(writable_store: Path) -> None:
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    orphan = writable_store / f"gen-20260101T000000-{int(dead.stdout)}-1"
+    running = writable_store / f"gen-20260101T000000-{os.getpid()}-2"
+    for folder in (orphan, running):
+        folder.mkdir()
+    live = (writable_store / "current").resolve()
+
+    def fail(_: OxigraphStore) -> None:
+        raise RuntimeError("midway")
+
+    with pytest.raises(RuntimeError):
+        write_generation(writable_store, fail)
+    assert not orphan.exists(), "a dead writer's generation is removed before the next one starts"
+    assert running.exists(), "a live writer's generation is left to that writer"
+    assert (writable_store / "current").resolve() == live and live.exists()
