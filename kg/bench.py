@@ -56,8 +56,9 @@ print(time.perf_counter() - started, resource.getrusage(resource.RUSAGE_CHILDREN
 it, or when the wrapper is interrupted) and prints wall seconds, peak resident kB of the process tree
 (the largest process), and the exit code."""
 
-_RULE_LINE = re.compile(r"^· (conflicts/\S+|clinical questions): \d+ .*?in ([\d.]+) s$", re.M)
-"""`evkg reason`'s progress lines for conflict detection: each rule, and the clinical-question keys it pairs on."""
+_RULE_LINE = re.compile(r"^· (conflicts/\S+|clinical questions|compaction): .*?in ([\d.]+) s$", re.M)
+"""`evkg reason`'s progress lines for conflict detection: each rule, the clinical-question keys it pairs on, and
+the compaction of the store between the two."""
 Progress = Callable[[str], None]
 
 

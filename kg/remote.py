@@ -199,6 +199,9 @@ class RemoteStore:
         with self.staging():
             self._stage(graph, data, fmt)
 
+    def compact(self) -> None:
+        """Nothing to do: the server organizes its own storage."""
+
     def replace_graph(self, graph: str, triples: Iterable[Any]) -> None:
         """Replace one named graph with pyoxigraph triples (staged, then moved)."""
         data = ox.serialize(

@@ -63,6 +63,10 @@ class Store(Protocol):
 
     def replace_graph(self, graph: str, triples: Any) -> None: ...
 
+    def compact(self) -> None:
+        """Reorganize storage for reading after a large write (nothing where the server does its own)."""
+        ...
+
 
 class OxigraphStore:
     """A pyoxigraph store opened from a store directory's live generation."""
@@ -176,6 +180,11 @@ class OxigraphStore:
         if self.store.contains_named_graph(name):
             self.store.remove_graph(name)
         self.store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, name) for t in triples)
+
+    def compact(self) -> None:
+        """RocksDB compaction: after `evkg reason` writes the clinical questions (2.4M triples at 1M
+        claims) the rules' lookups were 2.5x slower until it ran (measured at 100k claims)."""
+        self.store.optimize()
 
     @contextlib.contextmanager
     def bulk_writer(self, **options: Any) -> Iterator[BulkWriter]:
