@@ -11,8 +11,9 @@ own queries as `LATERAL { OPTIONAL { P } }`.
 The two are equivalent when `P` is flat (triple patterns, paths, FILTER and BIND of its own variables;
 no nested group): for each row `μ` of the left side, `OPTIONAL { P }` keeps `μ` joined with the
 solutions of `P` compatible with `μ`, or `μ` alone if there are none, and that is what LATERAL
-evaluates, `P` with `μ`'s values substituted. Queries that users send are never rewritten, nor are
-queries for a remote store, which get the standard text. Tests run every project query both ways on
+evaluates, `P` with `μ`'s values substituted. Queries that users send to `/sparql` get the narrower
+form (`single`: one triple pattern or path), unless the `sparql_lateral_optionals` setting is off;
+queries for a remote store always get the standard text. Tests run every project query both ways on
 the seed graph and compare the results.
 """
 
@@ -21,10 +22,12 @@ from __future__ import annotations
 import re
 
 OPTIONAL = re.compile(r"\bOPTIONAL\s*\{", re.IGNORECASE)
+ONE_PATTERN = re.compile(r"\s*[^\s.;,]+\s+[^\s.;,]+\s+[^\s.;,]+\s*\.?\s*")
+"""Subject, predicate (an IRI, a variable or a path without spaces), object; no FILTER, no second pattern."""
 
 
-def masked(text: str) -> str:
-    """The text with the insides of strings, IRIs and comments replaced by spaces (same length), so that
+def masked(text: str, fill: str = " ") -> str:
+    """The text with the insides of strings, IRIs and comments replaced by `fill` (same length), so that
     keywords and braces are found only in the query's own syntax."""
     out = list(text)
     i, n = 0, len(text)
@@ -41,26 +44,33 @@ def masked(text: str) -> str:
             while j < n and not text.startswith(quote, j):
                 j += 2 if text[j] == "\\" else 1
             end = min(j + len(quote), n)
-            out[i:end] = " " * (end - i)
+            out[i:end] = fill * (end - i)
             i = end
         elif c == "<" and (match := re.match(r"<[^<>\"{}|^`\\\s]*>", text[i:])):
             end = i + match.end()
-            out[i + 1 : end - 1] = " " * (end - i - 2)
+            out[i + 1 : end - 1] = fill * (end - i - 2)
             i = end
         else:
             i += 1
     return "".join(out)
 
 
-def lateral_optionals(text: str) -> str:
-    """Each flat `OPTIONAL { P }` (no braces inside) as `LATERAL { OPTIONAL { P } }`; all else as it was."""
+def lateral_optionals(text: str, *, single: bool = False) -> str:
+    """Each flat `OPTIONAL { P }` (no braces inside) as `LATERAL { OPTIONAL { P } }`; all else as it was.
+
+    `single`: only where `P` is one triple pattern or one property path, as pyoxigraph itself plans it
+    while its estimates are small (what `/sparql` applies to users' queries: a group of patterns per
+    row can lose to one hash join, see BENCHMARKS.md)."""
     syntax = masked(text)
+    solid = masked(text, "x")  # strings and IRIs as one token each
     edits: list[tuple[int, int]] = []
     for match in OPTIONAL.finditer(syntax):
         close = syntax.find("}", match.end())
         opened = syntax.find("{", match.end())
         if close < 0 or 0 <= opened < close:
             continue  # a nested group: left as written
+        if single and not ONE_PATTERN.fullmatch(solid[match.end() : close]):
+            continue
         edits.append((match.start(), close + 1))
     for start, end in reversed(edits):
         text = f"{text[:start]}LATERAL {{ {text[start:end]} }}{text[end:]}"

@@ -66,6 +66,12 @@ SETTINGS: tuple[Setting, ...] = (
         "SPARQL's default graph is the union of all graphs; false: only the store's default graph (standard).",
     ),
     Setting(
+        "sparql_lateral_optionals",
+        True,
+        "Embedded store: /sparql runs each OPTIONAL of one triple pattern or path as a lookup per row "
+        "(LATERAL); same results; false: queries run exactly as sent.",
+    ),
+    Setting(
         "update_token",
         "",
         "Bearer token that turns on POST /update (SPARQL Update into a new store generation); empty: no updates.",

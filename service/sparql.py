@@ -63,6 +63,7 @@ class SparqlView:
             max_bytes=int(self.services.settings["max_result_bytes"]),
             union_default_graph=bool(self.services.settings["union_default_graph"]),
             base_iri=request.base_url,
+            lateral=bool(self.services.settings["sparql_lateral_optionals"]),
         )
         outcome = self.services.pool.run(job)
         served = BY_NAME[job.rdf_format if outcome.family == "rdf" else job.results_format]

@@ -9,6 +9,7 @@ a query in-process).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -18,6 +19,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.namespaces import PREFIXES
+from kg.planner import lateral_optionals
 from kg.store import CURRENT, OxigraphStore
 from service.negotiation import OX_RDF, OX_RESULTS
 
@@ -36,6 +38,8 @@ class Job:
     max_bytes: int
     union_default_graph: bool = True
     base_iri: str | None = None
+    lateral: bool = False
+    """Run one-pattern OPTIONALs as LATERAL lookups (kg.planner, the `sparql_lateral_optionals` setting)."""
 
 
 @dataclass(frozen=True)
@@ -95,10 +99,22 @@ class LiveStore:
         self._target = ""
 
 
+def planned_query(store: ox.Store, job: Job) -> Any:
+    """The job's query, with the planner hint if asked; a query the hint's text cannot parse runs as
+    sent, so that a syntax error names the user's own text."""
+    arguments = {"prefixes": PREFIXES, "base_iri": job.base_iri, **dataset_arguments(job)}
+    if job.lateral:
+        planned = lateral_optionals(job.query, single=True)
+        if planned != job.query:
+            with contextlib.suppress(SyntaxError):
+                return store.query(planned, **arguments)
+    return store.query(job.query, **arguments)
+
+
 def execute(store: ox.Store, job: Job) -> Outcome:
     """Run one job and serialize its result within the byte limit."""
     try:
-        result = store.query(job.query, prefixes=PREFIXES, base_iri=job.base_iri, **dataset_arguments(job))
+        result = planned_query(store, job)
         buffer = BoundedBuffer(job.max_bytes)
         family = serialize(result, job, buffer)
     except SyntaxError as exc:

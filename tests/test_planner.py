@@ -14,6 +14,7 @@ from kg.build import Project
 from kg.planner import lateral_optionals
 from kg.queries import NamedQuery, QueryRegistry
 from kg.store import OxigraphStore
+from service.worker import Job, planned_query
 
 ROOT = Path(__file__).resolve().parents[1]
 OWN = [*QueryRegistry(ROOT / "queries"), *QueryRegistry(ROOT / "service" / "queries")]
@@ -89,3 +90,32 @@ def test_the_conflict_rules_are_rewritten_and_find_something_on_the_seeds(
     assert rules and all(lateral_optionals(q.text) != q.text for q in rules if "OPTIONAL" in q.text)
     found = [rows_of(reasoned_seeds.query(q.text, hints=True, base_iri=project.iris.base)) for q in rules]
     assert sum(sum(rows.values()) for rows in found) > 0
+
+
+def test_only_one_pattern_optionals_are_rewritten_for_users() -> None:
+    text = (
+        'SELECT * WHERE { ?a ?p ?b OPTIONAL { ?a rdfs:label "x y" } OPTIONAL { ?a evkg:x/rdfs:label ?l . } '
+        "OPTIONAL { ?a ?q ?c . ?c ?r ?d } OPTIONAL { ?a ?b ?c FILTER (?c > 1) } }"
+    )
+    assert lateral_optionals(text, single=True) == (
+        'SELECT * WHERE { ?a ?p ?b LATERAL { OPTIONAL { ?a rdfs:label "x y" } } '
+        "LATERAL { OPTIONAL { ?a evkg:x/rdfs:label ?l . } } "
+        "OPTIONAL { ?a ?q ?c . ?c ?r ?d } OPTIONAL { ?a ?b ?c FILTER (?c > 1) } }"
+    )
+
+
+def job(text: str, lateral: bool) -> Job:
+    return Job(text, None, None, "json", "turtle", 10_000_000, base_iri="https://w3id.org/evidencekg/", lateral=lateral)
+
+
+@pytest.mark.parametrize("query", [q for q in OWN if not q.parameters], ids=lambda q: q.name)
+def test_sparql_gives_the_same_rows_with_and_without_its_hint(query: NamedQuery, reasoned_seeds: OxigraphStore) -> None:
+    store = reasoned_seeds.store
+    hinted = rows_of(planned_query(store, job(query.text, lateral=True)), query.text)
+    assert hinted == rows_of(planned_query(store, job(query.text, lateral=False)), query.text)
+
+
+def test_a_malformed_query_is_reported_in_the_users_own_text(reasoned_seeds: OxigraphStore) -> None:
+    with pytest.raises(SyntaxError) as error:
+        planned_query(reasoned_seeds.store, job("SELECT * WHERE { ?s ?p ?o OPTIONAL { ?s ?q ?x } FILTER( }", True))
+    assert "LATERAL" not in str(error.value)
