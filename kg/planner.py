@@ -22,6 +22,9 @@ from __future__ import annotations
 import re
 
 OPTIONAL = re.compile(r"\bOPTIONAL\s*\{", re.IGNORECASE)
+SPECIAL = re.compile(r"[#\"'<]")
+IRI = re.compile(r"<[^<>\"{}|^`\\\s]*>")
+"""Where a comment, a string or an IRI may start."""
 ONE_PATTERN = re.compile(r"\s*[^\s.;,]+\s+[^\s.;,]+\s+[^\s.;,]+\s*\.?\s*")
 """Subject, predicate (an IRI, a variable or a path without spaces), object; no FILTER, no second pattern."""
 
@@ -31,7 +34,8 @@ def masked(text: str, fill: str = " ") -> str:
     keywords and braces are found only in the query's own syntax."""
     out = list(text)
     i, n = 0, len(text)
-    while i < n:
+    while (special := SPECIAL.search(text, i)) is not None:
+        i = special.start()
         c = text[i]
         if c == "#":
             end = text.find("\n", i)
@@ -46,8 +50,8 @@ def masked(text: str, fill: str = " ") -> str:
             end = min(j + len(quote), n)
             out[i:end] = fill * (end - i)
             i = end
-        elif c == "<" and (match := re.match(r"<[^<>\"{}|^`\\\s]*>", text[i:])):
-            end = i + match.end()
+        elif c == "<" and (match := IRI.match(text, i)):
+            end = match.end()
             out[i + 1 : end - 1] = fill * (end - i - 2)
             i = end
         else:
@@ -61,8 +65,10 @@ def lateral_optionals(text: str, *, single: bool = False) -> str:
     `single`: only where `P` is one triple pattern or one property path, as pyoxigraph itself plans it
     while its estimates are small (what `/sparql` applies to users' queries: a group of patterns per
     row can lose to one hash join, see BENCHMARKS.md)."""
+    if "optional" not in text.lower():
+        return text  # most queries: nothing to scan (this runs on every /sparql query)
     syntax = masked(text)
-    solid = masked(text, "x")  # strings and IRIs as one token each
+    solid = masked(text, "x") if single else syntax  # strings and IRIs as one token each
     edits: list[tuple[int, int]] = []
     for match in OPTIONAL.finditer(syntax):
         close = syntax.find("}", match.end())
