@@ -23,8 +23,8 @@ import re
 
 OPTIONAL = re.compile(r"\bOPTIONAL\s*\{", re.IGNORECASE)
 SPECIAL = re.compile(r"[#\"'<]")
-IRI = re.compile(r"<[^<>\"{}|^`\\\s]*>")
 """Where a comment, a string or an IRI may start."""
+IRI = re.compile(r"<[^<>\"{}|^`\\\s]*>")
 ONE_PATTERN = re.compile(r"\s*[^\s.;,]+\s+[^\s.;,]+\s+[^\s.;,]+\s*\.?\s*")
 """Subject, predicate (an IRI, a variable or a path without spaces), object; no FILTER, no second pattern."""
 
