@@ -23,7 +23,7 @@ import pyoxigraph as ox
 
 from kg.errors import EvkgError
 from kg.namespaces import Iris
-from kg.peerbench import HTTP_PEERS, Case, CorpusSummary, Options, PeerRun, run_peers
+from kg.peerbench import HTTP_PEERS, Case, CorpusSummary, Options, PeerRun, dump_nquads, run_peers
 from kg.queries import QueryRegistry
 from kg.settings import load_settings
 from kg.store import CURRENT
@@ -55,6 +55,16 @@ print(time.perf_counter() - started, resource.getrusage(resource.RUSAGE_CHILDREN
 """Runs a command in its own process group with a time limit (killing the whole group when it runs past
 it, or when the wrapper is interrupted) and prints wall seconds, peak resident kB of the process tree
 (the largest process), and the exit code."""
+
+LOADER = """\
+import sys, pyoxigraph as ox
+store = ox.Store(sys.argv[2])
+store.bulk_load(path=sys.argv[1], format=ox.RdfFormat.N_QUADS, lenient=True)
+store.flush()
+store.optimize()
+"""
+"""Oxigraph's bulk loader alone on the build's own quads (an N-Quads file, a new store directory), called
+as the build calls it, flushed and compacted as the build leaves its store."""
 
 _RULE_LINE = re.compile(r"^· (conflicts/\S+|clinical questions|compaction): .*?in ([\d.]+) s$", re.M)
 """`evkg reason`'s progress lines for conflict detection: each rule, the clinical-question keys it pairs on, and
@@ -107,6 +117,8 @@ class SizeResult:
     build: Step
     reason: Step
     quads: int | None = None
+    loader: Step | None = None
+    """Oxigraph's bulk loader alone, fed the built store's quads: the ceiling of the build's throughput."""
     rules_seconds: float | None = None
     score: Score | None = None
     cases: list[Case] = field(default_factory=list)
@@ -116,6 +128,10 @@ class SizeResult:
     @property
     def build_triples_per_second(self) -> float | None:
         return self.quads / self.build.seconds if self.quads and self.build.finished else None
+
+    @property
+    def loader_triples_per_second(self) -> float | None:
+        return self.quads / self.loader.seconds if self.quads and self.loader and self.loader.finished else None
 
     @property
     def build_claims_per_second(self) -> float | None:
@@ -187,9 +203,11 @@ def build_and_reason(
         say(f"build {build}: {log_tail(folder / 'build.log')}" if build.failure else f"build stopped: {build}")
         return result
     result.quads = count_quads(store)
+    result.loader = loader_alone(store, folder, limit)
     say(
         f"build: {build.seconds:.1f} s, {result.quads} quads, {result.build_triples_per_second:,.0f} triples/s, "
-        f"peak {build.peak_mb:.0f} MB; reasoning"
+        f"peak {build.peak_mb:.0f} MB (the bulk loader alone: {result.loader_triples_per_second or 0:,.0f} "
+        "quads/s); reasoning"
     )
     result.reason = measure(evkg, "reason", "--store", str(store), limit=limit, log=folder / "reason.log")
     result.rules_seconds = rules_seconds(folder / "reason.log")
@@ -209,6 +227,18 @@ def build_and_reason(
         f"{result.reason.peak_mb:.0f} MB; recall {result.score.recall:.3f}, precision {result.score.precision:.3f}"
     )
     return result
+
+
+def loader_alone(store: Path, folder: Path, limit: float) -> Step:
+    """Time Oxigraph's bulk loader alone on the store's quads (dumped as N-Quads), into a new store
+    directory, in a process of its own as the build is: what the build would take with no parsing,
+    checking or writing of its own."""
+    dump, target = folder / "loader" / "quads.nq", folder / "loader" / "store"
+    try:
+        dump_nquads(store, dump)
+        return measure(sys.executable, "-c", LOADER, str(dump), str(target), log=folder / "loader.log", limit=limit)
+    finally:
+        shutil.rmtree(folder / "loader", ignore_errors=True)
 
 
 def run_size(size: int, folder: Path, evkg: str, shapes: bool, options: Options, say: Progress) -> SizeResult:

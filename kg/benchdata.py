@@ -45,6 +45,7 @@ def size_result(raw: dict[str, Any]) -> SizeResult:
             **raw,
             "build": Step(**raw["build"]),
             "reason": Step(**raw["reason"]),
+            "loader": Step(**raw["loader"]) if raw.get("loader") else None,
             "score": Score(**raw["score"]) if raw["score"] else None,
             "cases": [Case(**case) for case in raw["cases"]],
             "runs": runs,

@@ -211,6 +211,7 @@ def build_rows(results: list[SizeResult]) -> list[Row]:
         ("build s", [str(r.build) for r in results], [finished("build", "seconds")(r) for r in results]),
         figure("build claims/s", results, lambda r: r.build_claims_per_second),
         figure("build triples/s", results, lambda r: r.build_triples_per_second),
+        figure("Oxigraph bulk loader alone on the same quads, quads/s", results, lambda r: r.loader_triples_per_second),
         figure("build peak MB", results, lambda r: r.build.peak_mb if r.build.seconds else None),
         (
             "reason s (OWL reasoner + conflict rules)",
