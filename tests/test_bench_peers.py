@@ -50,7 +50,7 @@ KNOWN = {
         "Virtuoso 7.2.5: property paths (`+`, `*`) over a default graph of several graphs count nodes once per "
         "graph, or miss them (its count also varies between runs)"
     ),
-    ("virtuoso", "intervention-across-sources"): "Virtuoso 7.2.5: SP031 internal error of its SPARQL compiler",
+    ("virtuoso", "intervention-across-sources"): "Virtuoso 7.2.5: SP030 syntax error on an aggregate in ORDER BY",
     ("virtuoso", "recommendations-for-condition"): "Virtuoso 7.2.5: SP031 internal error of its SPARQL compiler",
     ("virtuoso", "term-hierarchy"): "Virtuoso 7.2.5 leaves out every condition term, and takes seconds",
 }
