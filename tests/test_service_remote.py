@@ -79,7 +79,7 @@ VIRTUOSO_WRONG = {
     "term-hierarchy": f"{PATHS}; {UNBOUND}",
     "evidence-findings": UNBOUND,
     "sources": "BOUND() answers 1 (xsd:integer), not true",
-    "intervention-across-sources": "the query does not compile (SP030: an aggregate in ORDER BY), so the service answers 400",
+    "intervention-across-sources": "SP030, an aggregate in ORDER BY does not compile, so the service answers 400",
     "recommendations-for-condition": "the query does not compile (SP031 internal error), so the service answers 400",
 }
 """Named queries Virtuoso 7.2.5 answers wrongly: no service can repair these (queries/ could avoid them)."""
