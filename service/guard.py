@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from urllib.parse import urljoin
 
 from service.errors import BadRequest, Forbidden
@@ -37,20 +38,25 @@ _LOCAL_FIRST = f"(?:[{_PN_CHARS_BASE}_:0-9]|%[0-9A-Fa-f]{{2}}|\\\\[_~.\\-!$&'()*
 _LOCAL = f"(?:{_LOCAL_FIRST}(?:(?:{_LOCAL_CHAR}|\\.)*{_LOCAL_CHAR})?)?"
 
 _TOKEN = re.compile(
-    "|".join(
+    # whitespace and comments are skipped in front of each token, inside the pattern (half the
+    # matches), possessively (no backtracking); `end` takes trailing ones, so no start fails
+    r"(?:\s|#[^\r\n]*+)*+(?:"
+    + "|".join(
         [
-            r"(?P<ws>\s+)",
-            r"(?P<comment>#[^\r\n]*)",
             r"(?P<iri><[^<>\"{}|^`\\\x00-\x20]*>)",
             r"(?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^\"\\]|\\.|\"(?!\"\"))*\"\"\""
             r"|'(?:[^'\\\n\r]|\\.)*'|\"(?:[^\"\\\n\r]|\\.)*\")",
             f"(?P<var>[?$][{_PN_CHARS}]+)",
             f"(?P<bnode>_:[{_PN_CHARS}.]*)",
-            f"(?P<pname>{_PREFIX}{_LOCAL})",
+            # a prefixed name needs a `:` after the prefix's characters: looking for it first spares
+            # every plain word the prefix pattern's backtracking
+            f"(?=[{_PN_CHARS}.]*:)(?P<pname>{_PREFIX}{_LOCAL})",
             r"(?P<word>[A-Za-z][A-Za-z0-9_]*)",
-            r"(?P<other>.)",
+            r"(?P<other>\S)",
+            r"(?P<end>\Z)",
         ]
-    ),
+    )
+    + ")",
     re.S,
 )
 
@@ -60,8 +66,7 @@ GUARDED = ("SERVICE", "FROM")
 _HIDDEN = re.compile(r"(?i)(?<![A-Za-z_\-\u00b7:%])(?:service|from)(?![A-Za-z0-9_\-:])[^#]*#")
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     kind: str
     text: str
     start: int = 0
@@ -83,8 +88,8 @@ def tokenize(text: str) -> list[Token]:
     tokens = []
     for match in _TOKEN.finditer(text):
         kind = match.lastgroup or "other"
-        if kind not in ("ws", "comment"):
-            tokens.append(Token(kind, match.group(), match.start()))
+        if kind != "end":
+            tokens.append(Token(kind, match[kind], match.start(kind)))
     return tokens
 
 
