@@ -86,6 +86,7 @@ class RemoteQueries:
             self._slots.release()
 
     def _run(self, job: Job) -> Outcome:
+        started = time.perf_counter()
         store = self.live.get()
         request = protocol_query(
             job.query,
@@ -125,7 +126,7 @@ class RemoteQueries:
                 f"the result is larger than {job.max_bytes} bytes (EVKG_MAX_RESULT_BYTES); "
                 "add a LIMIT or narrow the query"
             ) from exc
-        return Outcome(200, bytes(buffer.data), family)
+        return Outcome(200, bytes(buffer.data), family, seconds=time.perf_counter() - started)
 
     def health(self) -> dict[str, Any]:
         return {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, Response, render_template, request
 
 from kg.namespaces import PREFIXES
@@ -50,8 +52,10 @@ class SparqlView:
         return self.run(query, form.all("format") or args.all("format"))
 
     def run(self, query: QueryRequest, overrides: list[str]) -> Response:
+        started = time.perf_counter()
         graphs = self.services.graph_counts()
         shape = check_query(query.query, PREFIXES, self.services.allowlist, graphs)
+        checked = time.perf_counter()
         offered = RDF_FORMATS if shape.form in GRAPH_FORMS else RESULTS_FORMATS
         chosen = negotiate_repeated(request.headers.get("Accept"), overrides, offered)
         job = Job(
@@ -66,8 +70,13 @@ class SparqlView:
             lateral=bool(self.services.settings["sparql_lateral_optionals"]),
         )
         outcome = self.services.pool.run(job)
+        answered = time.perf_counter()
         served = BY_NAME[job.rdf_format if outcome.family == "rdf" else job.results_format]
-        return answer(outcome.body, served)
+        response = answer(outcome.body, served)
+        response.headers["Server-Timing"] = server_timing(
+            check=checked - started, query=outcome.seconds, pool=answered - checked - outcome.seconds
+        )
+        return response
 
     def describe(self) -> Response:
         """No query: the query form for a browser, else the SPARQL Service Description."""
@@ -78,6 +87,20 @@ class SparqlView:
         union = bool(self.services.settings["union_default_graph"])
         triples = service_description(request.base_url, self.services.graph_counts(), union_default_graph=union)
         return answer(serialize(triples, chosen.name), chosen)
+
+
+TIMING_DESCRIPTIONS = {
+    "check": "graph table and the query check",
+    "query": "run and serialize (query worker)",
+    "pool": "wait for a worker and the hop",
+}
+
+
+def server_timing(**seconds: float) -> str:
+    """A Server-Timing header value (W3C Server Timing): each step's milliseconds and what it covers."""
+    return ", ".join(
+        f'{name};dur={max(value, 0.0) * 1000:.2f};desc="{TIMING_DESCRIPTIONS[name]}"' for name, value in seconds.items()
+    )
 
 
 def answer(body: bytes, fmt: Format) -> Response:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,8 @@ class Outcome:
     body: bytes = b""
     family: str = ""
     detail: str = ""
+    seconds: float = 0.0
+    """Time the worker spent running the query and serializing its result (the Server-Timing `query`)."""
 
 
 class ResultOverflow(Exception):
@@ -168,11 +171,12 @@ def serve(path: str, conn: Connection) -> None:
             job = conn.recv()
         except (EOFError, OSError):
             return
+        started = time.perf_counter()
         try:
             outcome = execute(live.get().store, job)
         except Exception as exc:  # noqa: BLE001 - our fault: the parent answers 500
             outcome = Outcome(500, detail=f"the query worker failed: {type(exc).__name__}: {exc}")
-        conn.send(outcome)
+        conn.send(replace(outcome, seconds=time.perf_counter() - started))
 
 
 def main(argv: list[str] | None = None) -> None:

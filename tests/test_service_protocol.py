@@ -128,6 +128,22 @@ def test_ask_answers_a_boolean(server: LiveServer) -> None:
     assert reply.json() == {"head": {}, "boolean": True}
 
 
+def test_every_answer_says_where_its_time_went_in_server_timing(server: LiveServer) -> None:
+    """The W3C Server-Timing header splits the server's time: the check, the query worker, the pool hop."""
+    reply = send(server, "form", COUNT_SOURCES, "application/sparql-results+json")
+    assert reply.status == 200, reply.text
+    entries = {}
+    for entry in (reply.headers.get("Server-Timing") or "").split(","):
+        name, *params = (part.strip() for part in entry.split(";"))
+        entries[name] = dict(param.split("=", 1) for param in params)
+    assert set(entries) == {"check", "query", "pool"}
+    durations = {name: float(params["dur"]) for name, params in entries.items()}
+    assert all(value >= 0 for value in durations.values())
+    assert durations["query"] > 0  # the worker's own time, sent back with the answer
+    assert sum(durations.values()) <= reply.seconds * 1000  # the client waited for all of it
+    assert all(params["desc"].startswith('"') for params in entries.values())
+
+
 def test_default_graph_uri_narrows_the_default_graph(server: LiveServer) -> None:
     query = "SELECT (COUNT(*) AS ?n) WHERE { ?s a evkg:Recommendation }"
     everything = send(server, "get", query).json()["results"]["bindings"][0]["n"]["value"]
