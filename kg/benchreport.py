@@ -18,6 +18,7 @@ from typing import Any
 
 from kg import virtuoso
 from kg.bench import SizeResult
+from kg.benchsteps import step_rows
 from kg.peerbench import LABELS, TIMEOUT, Options, PeerRun, Timing
 
 PACKAGES = ("pyoxigraph", "rdflib", "rdflib-endpoint", "fastapi", "uvicorn", "flask", "gunicorn", "owlready2")
@@ -188,7 +189,7 @@ def rows(results: list[SizeResult], options: Options) -> list[Row]:
     out = build_rows(results)
     if any(r.runs for r in results):
         out += setup_rows(results) + row_count_rows(results) + latency_rows(results, options)
-        out += load_rows(results, options) + ratio_rows(results, options)
+        out += load_rows(results, options) + ratio_rows(results, options) + step_rows(results, ms)
     return out
 
 

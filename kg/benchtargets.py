@@ -6,6 +6,7 @@ import statistics
 
 from kg.bench import SizeResult
 from kg.benchreport import exponent, ms, ratio_value, run_of
+from kg.benchsteps import service_steps
 from kg.peerbench import LABELS, Options
 
 MILLION = 1_000_000
@@ -47,6 +48,10 @@ def service_overhead(results: list[SizeResult], options: Options) -> list[str]:
     measured = f"{value:.2f}x at {result.claims:,} claims ({count} queries)"
     extra = added_ms(result)
     gap = "" if value <= 1.3 else f"{value / 1.3:.2f}x over; the service adds {extra} per query (median)"
+    steps = service_steps(result)
+    if gap and steps:
+        gap += ": " + ", ".join(f"{name} {ms(steps[name])} ms" for name in ("check", "pool", "worker", "outside"))
+        gap += " (Server-Timing; the table's last section)"
     return [*target, measured, verdict(value <= 1.3), gap]
 
 

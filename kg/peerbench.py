@@ -75,10 +75,17 @@ class Timing:
     rows: int | None = None
     samples: list[float] = field(default_factory=list)
     error: str | None = None
+    server: list[dict[str, float]] = field(default_factory=list)
+    """The timed runs' Server-Timing steps, in seconds (only `evkg serve` sends them)."""
 
     @property
     def median(self) -> float | None:
         return statistics.median(self.samples) if self.samples else None
+
+    def step_median(self, step: str) -> float | None:
+        """The median over the timed runs of one Server-Timing step."""
+        values = [steps[step] for steps in self.server if step in steps]
+        return statistics.median(values) if values else None
 
     @property
     def p95(self) -> float | None:
@@ -189,6 +196,8 @@ def time_query(peer: Any, case: Case, options: Options) -> Timing:
             timing.error = outcome.error
             break
         timing.samples.append(outcome.seconds)
+        if outcome.server is not None:
+            timing.server.append(outcome.server)
         if time.monotonic() > spent_until and len(timing.samples) >= min(3, options.iterations):
             break
     return timing

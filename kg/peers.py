@@ -37,11 +37,26 @@ STALE = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
 
 @dataclass
 class Outcome:
-    """One query: wall seconds, result rows (when counted), or what went wrong."""
+    """One query: wall seconds, result rows (when counted), or what went wrong; `server`: the
+    response's Server-Timing steps in seconds (`evkg serve` sends them; other peers none)."""
 
     seconds: float
     rows: int | None = None
     error: str | None = None
+    server: dict[str, float] | None = None
+
+
+def server_timing(header: str | None) -> dict[str, float] | None:
+    """A Server-Timing header's `dur` of each metric, in seconds (None without the header)."""
+    if not header:
+        return None
+    steps = {}
+    for entry in header.split(","):
+        name, *params = (part.strip() for part in entry.split(";"))
+        duration = next((p.partition("=")[2] for p in params if p.startswith("dur=")), None)
+        if name and duration:
+            steps[name] = float(duration) / 1000
+    return steps
 
 
 @dataclass
@@ -235,7 +250,9 @@ class HttpPeer:
         problem = self.problem(response, data)
         if problem:
             return Outcome(seconds, error=problem)
-        return Outcome(seconds, rows_in(data) if count else None)
+        return Outcome(
+            seconds, rows_in(data) if count else None, server=server_timing(response.getheader("Server-Timing"))
+        )
 
     def _exchange(self, body: bytes, headers: dict[str, str], timeout: float) -> tuple[http.client.HTTPResponse, bytes]:
         """Send one request on this thread's connection and read the whole response."""

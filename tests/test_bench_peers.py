@@ -90,6 +90,7 @@ def test_the_table_has_a_column_per_size_and_a_row_per_figure(report: str) -> No
         for peer in ("pyoxigraph in-process", "evkg serve", "rdflib-endpoint", "Virtuoso"):
             assert any(label.startswith(f"`{name}`") and label.endswith(f": {peer}") for label in labels)
     assert "evkg serve / pyoxigraph in-process" in labels
+    assert "outside the app: HTTP, gunicorn, Flask, the client" in labels
     assert "rdflib-endpoint / evkg serve, join-heavy queries" in labels
     targets = report[report.index("## Targets") : report.index("## Results")]
     assert targets.count("\n| ") == 7  # the header and six targets
@@ -111,6 +112,14 @@ def test_every_peer_ran_every_named_query_and_the_concurrent_mix(bench: SizeResu
         assert peer_run.load is not None and peer_run.load.completed > 0
     floor = bench.runs[0]
     assert all(t.error is None and len(t.samples) == 2 for t in floor.timings.values())
+    # evkg serve's own Server-Timing steps came back with every timed run (rdflib-endpoint sends a `total`)
+    for peer_run in bench.runs:
+        for timing in peer_run.timings.values():
+            ours = [set(steps) & {"check", "pool", "query"} for steps in timing.server]
+            if peer_run.peer == "service":
+                assert ours == [{"check", "pool", "query"}] * len(timing.samples)
+            else:
+                assert not any(ours)
 
 
 def test_every_server_is_stopped_and_every_temp_folder_removed(bench: SizeResult, scratch: Path) -> None:

@@ -13,9 +13,10 @@ import pytest
 from kg.bench import BenchOptionError, SizeResult, Step, measure, options_from, rules_seconds
 from kg.benchdata import as_json, from_json
 from kg.benchreport import document, exponent, geomean, growth, ratio_value, write_document
+from kg.benchsteps import service_steps
 from kg.benchtargets import target_rows
 from kg.peerbench import TIMEOUT, Case, CorpusSummary, Options, PeerRun, Timing, candidates
-from kg.peers import Load
+from kg.peers import Load, server_timing
 from kg.synthetic import Corpus
 
 
@@ -80,6 +81,41 @@ def test_targets_report_the_gap_of_each_missed_one() -> None:
     assert rows["conflict detection growth exponent (conflict rules s vs claims)"][3] == "**yes**"
 
 
+def served(seconds: float, check: float, pool: float, query: float, rows: int = 1) -> Timing:
+    """A served timing whose every run reported the same Server-Timing steps (seconds)."""
+    return Timing(rows, [seconds] * 3, server=[{"check": check, "pool": pool, "query": query}] * 3)
+
+
+def test_the_added_time_splits_into_the_served_steps_and_what_is_outside() -> None:
+    size = result(
+        10_000,
+        service={
+            "a": served(0.005, 0.0004, 0.0006, 0.0015),  # floor 1 ms: worker 0.5, outside 2.5 ms
+            "b": served(0.012, 0.0008, 0.0004, 0.0090),  # floor 8 ms: worker 1, outside 1.8 ms
+            "c": served(0.050, 0.0010, 0.0010, 0.0400, rows=2),  # other rows than the floor: left out
+        },
+        pyoxigraph={"a": Timing(1, [0.001]), "b": Timing(1, [0.008]), "c": Timing(1, [0.001])},
+    )
+    steps = service_steps(size)
+    assert steps is not None
+    assert steps["added"] == pytest.approx((0.004 + 0.004) / 2)
+    assert steps["check"] == pytest.approx(0.0006)
+    assert steps["pool"] == pytest.approx(0.0005)
+    assert steps["worker"] == pytest.approx(0.00075)
+    assert steps["outside"] == pytest.approx(0.00215)
+    service = target_rows([size], Options())[0]
+    assert "check 0.60 ms, pool 0.50 ms, worker 0.75 ms, outside 2.15 ms" in service[4]
+    assert "where the added time goes" in document([size], Options(), False)
+    silent = result(10_000, service={"a": Timing(1, [0.005])}, pyoxigraph={"a": Timing(1, [0.001])})
+    assert service_steps(silent) is None  # a server without Server-Timing: no split, no section
+
+
+def test_server_timing_headers_are_read_in_seconds() -> None:
+    header = 'check;dur=0.40;desc="graph table", query;dur=12.5, pool;desc="no duration", total;dur=13'
+    assert server_timing(header) == {"check": 0.0004, "query": 0.0125, "total": 0.013}
+    assert server_timing(None) is None and server_timing("") is None
+
+
 def test_a_rerun_keeps_the_hand_written_notes(tmp_path: Path) -> None:
     path = tmp_path / "BENCHMARKS.md"
     text = document([result(1000)], Options(queries=False), shapes=False)
@@ -137,7 +173,7 @@ def test_the_conflict_rule_time_is_read_from_the_reason_log(tmp_path: Path) -> N
 
 
 def test_the_raw_results_come_back_from_json_as_they_were() -> None:
-    size = result(1000, service={"a": Timing(5, [0.01, 0.02])}, pyoxigraph={"a": Timing(5, [0.005])})
+    size = result(1000, service={"a": served(0.01, 0.001, 0.002, 0.004)}, pyoxigraph={"a": Timing(5, [0.005])})
     size.runs[0].load = Load(10, 1, 2.0, 4)
     size.loader = Step(0.25, 90)
     options = Options(peers=("service",), iterations=2)

@@ -1,0 +1,72 @@
+"""Where `evkg serve` spends the time it adds to the in-process floor, from its Server-Timing headers.
+
+For each named query both answered with the same rows, the served median splits into the steps the
+service reports (`check`, `pool`, `query`) and what is left, which the client waited for outside
+the application: HTTP on loopback, gunicorn, Flask and the client itself. `query` less the
+in-process median is what running in a query worker costs beyond the floor (serializing the result
+included). Each figure is the median over the queries.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable
+
+from kg.bench import SizeResult
+from kg.peerbench import PeerRun, Timing
+
+STEPS: dict[str, str] = {
+    "added": "added per query (served − in-process)",
+    "check": "`check`: graph table and query check",
+    "pool": "`pool`: waiting for a query worker and the hop",
+    "worker": "`query` − in-process: the worker's run and serialization beyond the floor",
+    "outside": "outside the app: HTTP, gunicorn, Flask, the client",
+}
+Row = tuple[str, list[str], list[float | None]]
+
+
+def _run(result: SizeResult, peer: str) -> PeerRun | None:
+    return next((r for r in result.runs if r.peer == peer and r.status == "ok"), None)
+
+
+def _split(served: Timing, floor: Timing) -> dict[str, float] | None:
+    """One query's steps in seconds, or None when a median or a step is missing."""
+    total, base = served.median, floor.median
+    check, pool, query = (served.step_median(step) for step in ("check", "pool", "query"))
+    if total is None or base is None or check is None or pool is None or query is None:
+        return None
+    return {
+        "added": total - base,
+        "check": check,
+        "pool": pool,
+        "worker": query - base,
+        "outside": total - check - pool - query,
+    }
+
+
+def service_steps(result: SizeResult) -> dict[str, float] | None:
+    """The median over the named queries of each step (seconds), or None without Server-Timing data."""
+    served, floor = _run(result, "service"), _run(result, "pyoxigraph")
+    if served is None or floor is None:
+        return None
+    splits = []
+    for name, timing in served.timings.items():
+        base = floor.timings.get(name)
+        if base is not None and timing.rows == base.rows and (split := _split(timing, base)) is not None:
+            splits.append(split)
+    if not splits:
+        return None
+    return {step: statistics.median(split[step] for split in splits) for step in STEPS}
+
+
+def step_rows(results: list[SizeResult], ms: Callable[[float | None], str]) -> list[Row]:
+    """The table's section: one row per step, one cell per size (ms)."""
+    steps = [service_steps(r) for r in results]
+    if not any(steps):
+        return []
+    heading = "evkg serve: where the added time goes (Server-Timing; ms, median over the named queries)"
+    out: list[Row] = [(heading, [], [])]
+    for step, label in STEPS.items():
+        values = [s[step] if s else None for s in steps]
+        out.append((label, [ms(v) for v in values], [None] * len(results)))
+    return out
