@@ -18,11 +18,11 @@ from kg.conflicts import reason
 from kg.errors import EvkgError, SourceError
 from kg.queries import QueryRegistry
 from kg.records import source_schema
-from kg.remote import location, open_store
+from kg.remote import derive, location, open_store
 from kg.results import render
 from kg.reviews import STATUSES, Review, add_review
 from kg.settings import load_settings
-from kg.store import RDF_FORMATS
+from kg.store import RDF_FORMATS, Store
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -138,12 +138,18 @@ def build_command(sources: Path | None, store: str | None, skip_shapes: bool) ->
 @store_option
 @handles_errors
 def load_command(files: tuple[Path, ...], graph: str | None, fmt: str | None, store: str | None) -> None:
-    """Add RDF files to the store; each file is loaded whole or not at all."""
+    """Add RDF files to the store, all of them or none: on the embedded store into a copy of the live
+    generation that becomes live when every file is in (a running `evkg serve` sees it at once)."""
     settings = settings_for(store=store)
-    target = open_store(settings)
-    for path in files:
-        added = target.load_file(path, graph=graph, fmt=fmt)
-        click.echo(f"loaded {path}: {added} new quads" + (f" into <{graph}>" if graph else ""))
+    done: list[str] = []
+
+    def load_all(target: Store) -> None:
+        for path in files:
+            added = target.load_file(path, graph=graph, fmt=fmt)
+            done.append(f"loaded {path}: {added} new quads" + (f" into <{graph}>" if graph else ""))
+
+    derive(location(settings), load_all)
+    click.echo("\n".join(done))
 
 
 @main.command("query")
@@ -211,12 +217,19 @@ def queries_command(store: str | None) -> None:
 def export_command(fmt: str, output: Path | None, store: str | None) -> None:
     """Dump the whole store."""
     settings = settings_for(store=store)
-    data = open_store(settings, read_only=True).dump(fmt)
+    chunks = open_store(settings, read_only=True).dump_stream(fmt)
     if output is None:
-        sys.stdout.buffer.write(data)
-    else:
-        output.write_bytes(data)
-        click.echo(f"wrote {output} ({len(data)} bytes)", err=True)
+        sys.stdout.buffer.writelines(chunks)
+        return
+    partial = output.with_name(output.name + ".partial")
+    try:
+        with partial.open("wb") as handle:
+            handle.writelines(chunks)
+    except BaseException:
+        partial.unlink(missing_ok=True)  # a failed export leaves no half-written file behind
+        raise
+    partial.replace(output)
+    click.echo(f"wrote {output} ({output.stat().st_size} bytes)", err=True)
 
 
 @main.command("schema")

@@ -21,6 +21,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from kg import dumps
 from kg.errors import QueryError, RdfInputError, StoreError
 from kg.namespaces import Iris
 from kg.remote_http import FORM, TIMEOUT, Http, RemoteFailed, form, portable_results
@@ -180,6 +181,11 @@ class RemoteStore:
         accept = "text/turtle, application/n-triples;q=0.9"
         media, body = self.http.send("GET", url, timeout=self.endpoints.timeout, Accept=accept)
         return iter(as_query_triples(body, _rdf_format(media), None))
+
+    def dump_stream(self, fmt: str) -> Iterator[bytes]:
+        """The project's named graphs, fetched one at a time and written chunk by chunk (kg.dumps)."""
+        names = self.named_graphs()  # asked now, so that an unreachable server fails before the first byte
+        return dumps.stream(((name, self.triples(name)) for name in names), RDF_FORMATS[fmt])
 
     def dump(self, fmt: str, *, graph: str | None = None) -> bytes:
         """Serialize the dataset (or one graph), fetched graph by graph into memory."""

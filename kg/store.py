@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import os
 import queue
 import shutil
@@ -15,6 +16,7 @@ from typing import Any, Protocol
 
 import pyoxigraph as ox
 
+from kg import dumps
 from kg.errors import QueryError, RdfInputError, StoreError
 from kg.namespaces import PREFIXES
 from kg.ntriples import Graph
@@ -56,6 +58,10 @@ class Store(Protocol):
     def triples(self, graph: str) -> Iterator[ox.Triple]: ...
 
     def dump(self, fmt: str, *, graph: str | None = None) -> bytes: ...
+
+    def dump_stream(self, fmt: str) -> Iterator[bytes]:
+        """The whole dataset in an RDF format from RDF_FORMATS, as chunks (kg.dumps)."""
+        ...
 
     def load_file(self, path: Path, *, graph: str | None, fmt: str | None = None) -> int: ...
 
@@ -131,6 +137,16 @@ class OxigraphStore:
         """The triples of one named graph."""
         quads = self.store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
         return (ox.Triple(q.subject, q.predicate, q.object) for q in quads)
+
+    def dump_stream(self, fmt: str) -> Iterator[bytes]:
+        """The whole dataset, the default graph first, chunk by chunk (kg.dumps)."""
+        default = self.store.quads_for_pattern(None, None, None, ox.DefaultGraph())
+        names = self.named_graphs()
+        graphs = itertools.chain(
+            [(None, (ox.Triple(q.subject, q.predicate, q.object) for q in default))],
+            ((name, self.triples(name)) for name in names),  # one graph's iterator open at a time
+        )
+        return dumps.stream(graphs, RDF_FORMATS[fmt])
 
     def dump(self, fmt: str, *, graph: str | None = None) -> bytes:
         """Serialize the whole dataset (or one graph) in an RDF format from RDF_FORMATS."""

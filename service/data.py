@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, request, stream_with_context
 
+from kg.store import OxigraphStore
 from service.context import Services
 from service.descriptions import DUMPS, serialize, sparql_examples, void_description
 from service.errors import NotFound
@@ -75,9 +76,14 @@ class DataView:
         fmt = DUMP_FILES.get(name)
         if fmt is None:
             raise NotFound(f"no dump {name!r}; dumps: {', '.join(DUMP_FILES)}")
-        data = self.services.read().dump(fmt)
-        response = Response(data, content_type=BY_NAME[fmt].content_type)
+        store = self.services.read()
+        response = Response(stream_with_context(store.dump_stream(fmt)), content_type=BY_NAME[fmt].content_type)
+        response.implicit_sequence_conversion = False  # else make_conditional reads it all to count its length
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+        if isinstance(store, OxigraphStore):  # a generation never changes: its name validates the dump
+            generation = self.services.generation().rsplit("/", 1)[-1]
+            response.set_etag(f"{generation}-{name}")
+            response.make_conditional(request)  # 304 without a body when the client has this one
         return response
 
     def openapi(self) -> Response:

@@ -13,8 +13,9 @@ from rdflib import Dataset as RdfDataset
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 
+from kg import dumps
 from kg.build import Dataset, Project
-from kg.store import OxigraphStore, live_generations, write_generation
+from kg.store import CURRENT, OxigraphStore, live_generations, write_generation
 
 
 def test_build_writes_one_named_graph_per_source(seed_store: Path, seed_dataset: Dataset) -> None:
@@ -101,6 +102,33 @@ def test_export_round_trips(
         assert isomorphic(exported[name], graph), name
 
 
+RDFLIB_PARSERS = {"trig": "trig", "nquads": "nquads", "jsonld": "json-ld", "turtle": "turtle", "ntriples": "nt"}
+
+
+@pytest.mark.parametrize("fmt", list(RDFLIB_PARSERS))
+def test_a_dump_streamed_in_small_chunks_is_one_valid_document_with_every_quad(
+    seed_store: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    """`evkg export` and /dumps write CHUNK triples at a time; at 7 a graph spans many chunks, and the
+    pieces must still make one document: prefixes declared once, every graph as the store has it."""
+    store = OxigraphStore.open(seed_store, read_only=True)
+    whole = store.dump(fmt)  # in one piece, as pyoxigraph writes it
+    monkeypatch.setattr(dumps, "CHUNK", 7)
+    chunks = list(store.dump_stream(fmt))
+    assert len(chunks) > store.count() // 7
+    data = b"".join(chunks)
+    if fmt in ("trig", "turtle"):
+        assert data.count(b"@prefix evkg:") == 1
+    parser = RDFLIB_PARSERS[fmt]
+    if fmt in ("turtle", "ntriples"):  # the graphs merged
+        assert isomorphic(Graph().parse(data=data, format=parser), Graph().parse(data=whole, format=parser))
+        return
+    streamed, expected = _graphs(_as_rdflib(data, parser)), _graphs(_as_rdflib(whole, parser))
+    assert set(streamed) == set(expected) == set(store.named_graphs())
+    for name, graph in expected.items():
+        assert isomorphic(streamed[name], graph), name
+
+
 def test_load_adds_a_file_into_a_graph(evkg: Callable[..., object], writable_store: Path, tmp_path: Path) -> None:
     extra = tmp_path / "extra.ttl"
     extra.write_text("<http://example.org/a> <http://example.org/p> 'x' .\n")
@@ -108,6 +136,23 @@ def test_load_adds_a_file_into_a_graph(evkg: Callable[..., object], writable_sto
     assert result.exit_code == 0, result.output
     store = OxigraphStore.open(writable_store, read_only=True)
     assert store.count("http://example.org/g") == 1
+
+
+def test_load_makes_a_new_generation_live_with_all_files_or_none(
+    evkg: Callable[..., object], writable_store: Path, tmp_path: Path
+) -> None:
+    """A reader of the live generation (the service) sees a load at once: it lands as a new generation."""
+    good, broken = tmp_path / "good.ttl", tmp_path / "broken.ttl"
+    good.write_text("<http://example.org/a> <http://example.org/p> 'x' .\n")
+    broken.write_text("<http://example.org/b> oops .\n")
+    before, live = _snapshot(writable_store), (writable_store / CURRENT).resolve()
+    result = evkg("load", good, broken, "--graph", "http://example.org/g", "--store", writable_store)
+    assert result.exit_code == 2 and "broken.ttl" in result.output
+    assert (writable_store / CURRENT).resolve() == live and _snapshot(writable_store) == before
+    result = evkg("load", good, "--graph", "http://example.org/g", "--store", writable_store)
+    assert result.exit_code == 0, result.output
+    assert (writable_store / CURRENT).resolve() != live
+    assert OxigraphStore.open(writable_store, read_only=True).count("http://example.org/g") == 1
 
 
 def test_load_of_a_broken_file_changes_nothing(

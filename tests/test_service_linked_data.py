@@ -169,6 +169,15 @@ def test_dumps_hold_every_quad_with_its_graph(server: LiveServer, name: str, fmt
     assert {q.graph_name.value for q in quads} == set(store.named_graphs())
 
 
+def test_a_dump_is_streamed_with_an_etag_and_a_conditional_get_answers_304(server: LiveServer) -> None:
+    first = server.get("/dumps/evidencekg.nq")
+    etag = first.headers.get("ETag")
+    assert first.status == 200 and etag and first.headers.get("Transfer-Encoding") == "chunked"
+    again = server.request("/dumps/evidencekg.nq", headers={"If-None-Match": etag})
+    assert (again.status, again.body) == (304, b"")
+    assert server.get("/dumps/evidencekg.trig").headers.get("ETag") not in (None, etag)
+
+
 def test_openapi_and_health(server: LiveServer) -> None:
     document = server.get("/openapi.json").json()
     assert document["openapi"].startswith("3.") and "/api/conflicts" in document["paths"]
