@@ -9,6 +9,7 @@ included). Each figure is the median over the queries.
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Callable
 
@@ -59,6 +60,18 @@ def service_steps(result: SizeResult) -> dict[str, float] | None:
     return {step: statistics.median(split[step] for split in splits) for step in STEPS}
 
 
+def own_step_ratio(result: SizeResult) -> float | None:
+    """Geometric mean over the named queries of the served median / the median of its own `query` step:
+    the service's overhead on the very work its worker did (the floor reads rows in Python instead)."""
+    served = _run(result, "service")
+    ratios = [
+        timing.median / step
+        for timing in (served.timings.values() if served else [])
+        if timing.median and (step := timing.step_median("query"))
+    ]
+    return math.exp(sum(math.log(r) for r in ratios) / len(ratios)) if ratios else None
+
+
 def step_rows(results: list[SizeResult], ms: Callable[[float | None], str]) -> list[Row]:
     """The table's section: one row per step, one cell per size (ms)."""
     steps = [service_steps(r) for r in results]
@@ -69,4 +82,7 @@ def step_rows(results: list[SizeResult], ms: Callable[[float | None], str]) -> l
     for step, label in STEPS.items():
         values = [s[step] if s else None for s in steps]
         out.append((label, [ms(v) for v in values], [None] * len(results)))
+    own = [own_step_ratio(r) for r in results]
+    cells = [f"{v:.2f}x" if v else "—" for v in own]
+    out.append(("served / its own `query` step (geometric mean)", cells, [None] * len(own)))
     return out

@@ -105,9 +105,19 @@ def test_the_added_time_splits_into_the_served_steps_and_what_is_outside() -> No
     assert steps["outside"] == pytest.approx(0.00215)
     service = target_rows([size], Options())[0]
     assert "check 0.60 ms, pool 0.50 ms, worker 0.75 ms, outside 2.15 ms" in service[4]
+    assert "served / its own query step: 1.77x" in service[2]  # (5/1.5 * 12/9 * 50/40) ** (1/3)
     assert "where the added time goes" in document([size], Options(), False)
     silent = result(10_000, service={"a": Timing(1, [0.005])}, pyoxigraph={"a": Timing(1, [0.001])})
     assert service_steps(silent) is None  # a server without Server-Timing: no split, no section
+
+
+def test_the_service_target_is_met_only_when_every_size_is_within_it() -> None:
+    small = result(10_000, service={"q": Timing(1, [0.015])}, pyoxigraph={"q": Timing(1, [0.01])})
+    large = result(100_000, service={"q": Timing(1, [0.011])}, pyoxigraph={"q": Timing(1, [0.01])})
+    service = target_rows([small, large], Options())[0]
+    assert service[2].startswith("1.50x at 10,000; 1.10x at 100,000 claims")
+    assert service[3] == "**no**" and service[4].startswith("1.15x over at 10,000 claims")
+    assert target_rows([large], Options())[0][3] == "**yes**"
 
 
 def test_server_timing_headers_are_read_in_seconds() -> None:
