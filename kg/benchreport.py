@@ -18,7 +18,6 @@ from typing import Any
 
 from kg import virtuoso
 from kg.bench import SizeResult
-from kg.benchsteps import step_rows
 from kg.peerbench import LABELS, TIMEOUT, Options, PeerRun, Timing
 
 PACKAGES = ("pyoxigraph", "rdflib", "rdflib-endpoint", "fastapi", "uvicorn", "flask", "gunicorn", "owlready2")
@@ -186,10 +185,12 @@ def table(results: list[SizeResult], options: Options) -> str:
 
 def rows(results: list[SizeResult], options: Options) -> list[Row]:
     """Every row of the table, in order; a row without cells is a section heading."""
+    from kg.benchsteps import step_rows  # it builds on this module's figures
+
     out = build_rows(results)
     if any(r.runs for r in results):
         out += setup_rows(results) + row_count_rows(results) + latency_rows(results, options)
-        out += load_rows(results, options) + ratio_rows(results, options) + step_rows(results, ms)
+        out += load_rows(results, options) + ratio_rows(results, options) + step_rows(results)
     return out
 
 

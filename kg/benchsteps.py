@@ -9,11 +9,10 @@ included). Each figure is the median over the queries.
 
 from __future__ import annotations
 
-import math
 import statistics
-from collections.abc import Callable
 
 from kg.bench import SizeResult
+from kg.benchreport import Row, geomean, ms, run_of
 from kg.peerbench import PeerRun, Timing
 
 STEPS: dict[str, str] = {
@@ -23,11 +22,11 @@ STEPS: dict[str, str] = {
     "worker": "`query` − in-process: the worker's run and serialization beyond the floor",
     "outside": "outside the app: HTTP, gunicorn, Flask, the client",
 }
-Row = tuple[str, list[str], list[float | None]]
 
 
 def _run(result: SizeResult, peer: str) -> PeerRun | None:
-    return next((r for r in result.runs if r.peer == peer and r.status == "ok"), None)
+    run = run_of(result, peer)
+    return run if run is not None and run.status == "ok" else None
 
 
 def _split(served: Timing, floor: Timing) -> dict[str, float] | None:
@@ -69,10 +68,10 @@ def own_step_ratio(result: SizeResult) -> float | None:
         for timing in (served.timings.values() if served else [])
         if timing.median and (step := timing.step_median("query"))
     ]
-    return math.exp(sum(math.log(r) for r in ratios) / len(ratios)) if ratios else None
+    return geomean(ratios)
 
 
-def step_rows(results: list[SizeResult], ms: Callable[[float | None], str]) -> list[Row]:
+def step_rows(results: list[SizeResult]) -> list[Row]:
     """The table's section: one row per step, one cell per size (ms)."""
     steps = [service_steps(r) for r in results]
     if not any(steps):
