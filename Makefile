@@ -16,7 +16,7 @@ help:  ## list the targets
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,bench]'
 	rm -f $(VENV)/.installed-*
 	touch $@
 
@@ -59,10 +59,11 @@ conflicts: setup  ## list the conflicts in var/store
 test: setup browser virtuoso  ## set up (browser and Virtuoso included) and run the test suite
 	$(BIN)/pytest
 
-lint: setup  ## ruff and mypy
+lint: setup  ## ruff, mypy and the import-layer contracts (import-linter)
 	$(BIN)/ruff check kg service tests
 	$(BIN)/ruff format --check kg service tests
 	$(BIN)/mypy kg service
+	$(BIN)/lint-imports
 
 format: setup  ## apply ruff's formatting and safe fixes
 	$(BIN)/ruff format kg service tests

@@ -12,8 +12,8 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.namespaces import Iris
-from kg.queries import QueryRegistry
-from kg.store import Store
+from kg.sparql.queries import QueryRegistry
+from kg.store.base import Store
 
 
 @dataclass

@@ -11,50 +11,27 @@ import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pyoxigraph as ox
 from rdflib import Graph as RdfGraph
 
-from kg.checks import DataChecks, Finding, ShapeChecks, shacl_violations
+from kg.checks import DataChecks, ShapeChecks, shacl_violations
 from kg.errors import Problem, SourceError
-from kg.namespaces import Iris
-from kg.ntriples import Graph
-from kg.queries import QueryRegistry
-from kg.rdf import Writer
-from kg.remote import Location, rewrite
-from kg.sources import LoadedSource, SourceStream
-from kg.store import Store, graph_loader
-from kg.terms import TermIndex, load_vocabulary
+from kg.project import Finding, Project
+from kg.rdf.ntriples import Graph
+from kg.rdf.writer import Writer
+from kg.sources.loader import LoadedSource, SourceStream
+from kg.sources.terms import TermIndex, load_vocabulary
+from kg.sparql.queries import QueryRegistry
+from kg.store.base import Store
+from kg.store.oxigraph import graph_loader
+from kg.store.remote import Location, rewrite
 
 Progress = Callable[[str], None]
 Sink = Callable[[Graph, bytes], None]
 """Takes one graph and its N-Quads (the store's loader while building)."""
 
 __all__ = ["BuildRejected", "Dataset", "Finding", "Project", "Summary", "assemble", "build", "check"]
-
-
-@dataclass(frozen=True)
-class Project:
-    """Where the inputs of a build live, and the base IRI to mint under."""
-
-    ontology: Path
-    shapes: Path
-    vocabulary: Path
-    sources: Path
-    queries: Path
-    iris: Iris
-
-    @classmethod
-    def from_settings(cls, settings: dict[str, Any]) -> Project:
-        return cls(
-            ontology=Path(settings["ontology"]),
-            shapes=Path(settings["shapes"]),
-            vocabulary=Path(settings["vocabulary"]),
-            sources=Path(settings["sources"]),
-            queries=Path(settings["queries"]),
-            iris=Iris(settings["base"]),
-        )
 
 
 @dataclass

@@ -13,7 +13,6 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 import pyoxigraph as ox
@@ -22,23 +21,12 @@ from rdflib import Graph as RdfGraph
 from rdflib.namespace import SH
 
 from kg.namespaces import PREFIXES
-from kg.queries import NamedQuery
-from kg.results import short
+from kg.project import Finding
+from kg.sparql.queries import NamedQuery
+from kg.sparql.results import short
 
 BATCH_TRIPLES = 50_000
 """Triples of source graphs validated together (with the context) in one scratch store or SHACL run."""
-
-
-@dataclass(frozen=True)
-class Finding:
-    """Something wrong with well-formed input: a SHACL violation or a data check's row."""
-
-    check: str
-    focus: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"[{self.check}] {self.focus}: {self.message}"
 
 
 def check_rows(query: NamedQuery, solutions: Any) -> list[Finding]:

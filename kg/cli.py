@@ -7,22 +7,25 @@ import functools
 import json
 import sys
 from collections.abc import Callable
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Any
 
 import click
 
 from kg.audit import Filters, apply_filters, load_conflicts, to_csv, to_json, to_table
-from kg.build import BuildRejected, Project, build, check
+from kg.build import BuildRejected, build, check
 from kg.conflicts import reason
 from kg.errors import EvkgError, SourceError
-from kg.queries import QueryRegistry
-from kg.records import source_schema
-from kg.remote import derive, location, open_store
-from kg.results import render
-from kg.reviews import STATUSES, Review, add_review
+from kg.formats import RDF_FORMATS
+from kg.project import Project
 from kg.settings import load_settings
-from kg.store import RDF_FORMATS, Store
+from kg.sources.records import source_schema
+from kg.sources.reviews import STATUSES, Review, add_review
+from kg.sparql.queries import QueryRegistry
+from kg.sparql.results import render
+from kg.store.base import Store
+from kg.store.remote import derive, location, open_store
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -86,7 +89,29 @@ def report_findings(findings: list[Any]) -> None:
     click.echo(f"{len(findings)} finding(s).", err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+PLUGINS = "evkg.commands"
+"""The entry-point group through which other packages add commands (`serve`, `bench`)."""
+
+
+class Commands(click.Group):
+    """kg's own commands, plus those registered under the `evkg.commands` entry points."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *plugins()})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        command = super().get_command(ctx, name)
+        if command is None and name in plugins():
+            command = plugins()[name].load()
+        return command
+
+
+def plugins() -> dict[str, EntryPoint]:
+    """The commands other packages register, by name (loaded only when run)."""
+    return {entry.name: entry for entry in entry_points(group=PLUGINS)}
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="evidencekg")
 def main() -> None:
     """EvidenceKG: clinical claims as an RDF/OWL knowledge graph, and where sources disagree."""
@@ -174,7 +199,7 @@ def query_command(query: str, fmt: str, params: tuple[str, ...], store: str | No
     named = registry.resolve(query)
     raw = dict(_split_param(p) for p in params)
     bindings = named.bindings(raw, Project.from_settings(settings).iris)
-    # The project's own queries may be planned for the engine (kg.planner); a user's .rq file runs as written.
+    # The project's own queries may be planned for the engine (kg.sparql.planner); a user's .rq file runs as written.
     result = target.query(named.text, bindings=bindings, hints=query in registry.queries)
     sys.stdout.buffer.write(render(result, fmt))
 
@@ -334,72 +359,3 @@ def review_command(conflict: str, status: str, reviewer: str, rationale: str, st
     add_review(Path(settings["reviews"]), review)
     report = reason(project, location(settings), Path(settings["reviews"]), settings["reasoner"])
     click.echo(f"recorded: {conflict} is {status}; {report.conflicts} findings re-derived")
-
-
-@main.command("bench")
-@click.option("--sizes", default="10000,100000,1000000", show_default=True, help="Comma-separated claim counts.")
-@click.option("--skip-shapes/--shapes", default=True, show_default=True, help="SHACL validation during the build.")
-@click.option(
-    "--limit", default=3600.0, show_default=True, help="Seconds after which a build, reason or peer's data load stops."
-)
-@click.option(
-    "--peers",
-    default="service,rdflib-endpoint,virtuoso",
-    show_default=True,
-    help="SPARQL peers to measure besides pyoxigraph in-process (comma-separated); `none`: no query benchmark.",
-)
-@click.option(
-    "--peer-max-claims",
-    default="rdflib-endpoint=100000",
-    show_default=True,
-    help="PEER=CLAIMS,...: skip a peer above this corpus size.",
-)
-@click.option("--iterations", default=20, show_default=True, help="Timed runs per query and peer (after a warm-up).")
-@click.option("--query-timeout", default=30.0, show_default=True, help="Seconds after which a query is a timeout.")
-@click.option("--query-budget", default=60.0, show_default=True, help="Seconds of timed runs per query and peer.")
-@click.option("--clients", default=4, show_default=True, help="Concurrent clients for the throughput figure.")
-@click.option("--load-seconds", default=20.0, show_default=True, help="Seconds of the concurrent run per peer.")
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Also write the Markdown report here (an existing file's hand-written notes are kept).",
-)
-@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Raw results as JSON.")
-@click.option(
-    "--report-from",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Measure nothing: render the report from an earlier run's --json file.",
-)
-@click.option("--keep", type=click.Path(file_okay=False, path_type=Path), help="Keep corpora, stores, logs here.")
-@handles_errors
-def bench_command(
-    output: Path | None, json_path: Path | None, report_from: Path | None, keep: Path | None, **given: Any
-) -> None:
-    """Benchmark build, reasoning and SPARQL (in-process, evkg serve, rdflib-endpoint, Virtuoso) in one table.
-
-    Progress goes to stderr; the report (Markdown: targets, the table, the method) to stdout.
-    """
-    from kg.bench import BenchInterrupted, options_from, run
-    from kg.benchdata import as_json, from_json
-    from kg.benchreport import document, now, write_document
-
-    interrupted, when = False, now()
-    if report_from:
-        results, options, shapes, command, when = from_json(json.loads(report_from.read_text()))
-    else:
-        sizes, shapes, options, command = options_from(given)
-        try:
-            results = run(sizes, shapes, options, keep)
-        except BenchInterrupted as exc:
-            results, interrupted = exc.results, True
-    text = document(results, options, shapes, command=command, when=when)
-    click.echo(text)
-    if output:
-        write_document(output, text)
-    if json_path:
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(as_json(results, options, shapes, command, when), indent=1))
-    if interrupted:
-        sys.exit(130)

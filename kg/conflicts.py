@@ -14,15 +14,15 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kg.build import Finding, Project
 from kg.errors import StoreError
-from kg.inference import Inference, explain_unsatisfiable, infer, tbox_from_store
 from kg.namespaces import EVKG, Iris
-from kg.queries import NamedQuery, QueryRegistry
-from kg.reasoner import Reasoner
-from kg.remote import Location, RemoteStore, derive, open_location
-from kg.reviews import Review, load_reviews
-from kg.store import Store
+from kg.owl.inference import Inference, explain_unsatisfiable, infer, tbox_from_store
+from kg.owl.reasoner import Reasoner
+from kg.project import Finding, Project
+from kg.sources.reviews import Review, load_reviews
+from kg.sparql.queries import NamedQuery, QueryRegistry
+from kg.store.base import Store
+from kg.store.remote import Location, RemoteStore, derive, open_location
 
 RULE_PREFIX = "conflicts/"
 STATUS_NODES = {

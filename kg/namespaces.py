@@ -5,7 +5,17 @@ from __future__ import annotations
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
-from kg.terms import ROOTS
+ROOTS: dict[str, tuple[str, str]] = {
+    "intervention": ("Intervention", "intervention"),
+    "pharmacologic": ("PharmacologicIntervention", "intervention"),
+    "non-pharmacologic": ("NonPharmacologicIntervention", "intervention"),
+    "procedure": ("Procedure", "intervention"),
+    "care-process": ("CareProcess", "intervention"),
+    "condition": ("Condition", "condition"),
+    "outcome": ("Outcome", "outcome"),
+    "population-group": ("PopulationGroup", "population-group"),
+}
+"""Root slug -> (ontology class local name, term kind)."""
 
 EVKG = Namespace("https://w3id.org/evidencekg/ontology#")
 ONTOLOGY_IRI = URIRef("https://w3id.org/evidencekg/ontology")

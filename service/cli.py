@@ -1,4 +1,4 @@
-"""The `evkg` console script: kg's commands plus `serve`, so that kg never imports service."""
+"""`evkg serve`, registered through the `evkg.commands` entry point, so that kg never imports service."""
 
 from __future__ import annotations
 
@@ -8,19 +8,19 @@ from typing import Any
 
 import click
 
-from kg.cli import handles_errors, main, settings_for, store_option
+from kg.cli import handles_errors, settings_for, store_option
 from kg.errors import StoreError
-from kg.remote import Endpoints, RemoteStore, is_remote
-from kg.store import CURRENT
+from kg.store.oxigraph import CURRENT
+from kg.store.remote import Endpoints, RemoteStore, is_remote
 from service.server import serve
 
 STARTUP_TIMEOUT = 30.0
 """Seconds a remote store has to answer the check before `evkg serve` starts."""
 
-__all__ = ["main"]
+__all__ = ["serve_command"]
 
 
-@main.command("serve")
+@click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 @click.option("--workers", type=int, default=None, help="Web worker processes [default: EVKG_WORKERS or 2].")

@@ -11,9 +11,9 @@ from typing import Any, Protocol
 from kg.audit import ConflictRecord, load_conflicts
 from kg.errors import StoreError
 from kg.namespaces import Iris
-from kg.queries import QueryRegistry
-from kg.remote import Endpoints, RemoteStore, is_remote
-from kg.store import Store
+from kg.sparql.queries import QueryRegistry
+from kg.store.base import Store
+from kg.store.remote import Endpoints, RemoteStore, is_remote
 from service.pool import QueryPool
 from service.remote import RemoteLive, RemoteQueries
 from service.worker import Job, LiveStore, Outcome

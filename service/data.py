@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request, stream_with_context
 
-from kg.store import OxigraphStore
+from kg.store.oxigraph import OxigraphStore
 from service.context import Services
 from service.descriptions import DUMPS, serialize, sparql_examples, void_description
 from service.errors import NotFound

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 import pyoxigraph as ox
 
 from kg.namespaces import PREFIXES, SD, VOID
-from kg.queries import NamedQuery
+from kg.sparql.queries import NamedQuery
 from service.guard import scan
 from service.negotiation import OX_RDF, W3C_FORMAT_IRIS
 

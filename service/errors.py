@@ -8,7 +8,7 @@ from typing import Any
 from werkzeug.exceptions import HTTPException
 
 from kg.errors import EvkgError, QueryError
-from kg.remote_http import RemoteFailed, RemoteTimeout, RemoteTooLarge
+from kg.store.http import RemoteFailed, RemoteTimeout, RemoteTooLarge
 
 
 class ServiceError(Exception):

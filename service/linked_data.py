@@ -8,9 +8,9 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request
 
 from kg.audit import ConflictRecord
-from kg.queries import QueryRegistry
-from kg.results import short
-from kg.store import Store
+from kg.sparql.queries import QueryRegistry
+from kg.sparql.results import short
+from kg.store.base import Store
 from service.context import Services
 from service.descriptions import serialize
 from service.errors import NotFound

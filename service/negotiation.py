@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
-from kg.results import RESULT_FORMATS
-from kg.store import RDF_FORMATS as STORE_RDF_FORMATS
+from kg.formats import RDF_FORMATS as STORE_RDF_FORMATS
+from kg.formats import RESULT_FORMATS
 from service.errors import BadRequest, NotAcceptable
 
 

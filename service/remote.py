@@ -1,9 +1,9 @@
 """The service over a remote store: /sparql queries sent on to the SPARQL server, answered from here.
 
 A query from a client is checked as on the embedded store (service.guard), then sent to the server
-with its dataset stated exactly in the protocol (kg.remote_sparql.protocol_query), as SPARQL JSON or
+with its dataset stated exactly in the protocol (kg.store.remote_sparql.protocol_query), as SPARQL JSON or
 RDF; the answer is read whole, within EVKG_QUERY_TIMEOUT and a byte limit, parsed (Virtuoso's
-deviations repaired by kg.remote_http) and serialized here in the negotiated format. So a result
+deviations repaired by kg.store.http) and serialized here in the negotiated format. So a result
 is never cut short inside a 200, every format is offered whatever the server writes, and every
 error has the embedded path's status and shape.
 """
@@ -14,9 +14,9 @@ import threading
 import time
 from typing import Any
 
-from kg.remote import RemoteStore
-from kg.remote_http import RemoteFailed, RemoteTimeout, RemoteTooLarge, StoreRefused
-from kg.remote_sparql import protocol_query
+from kg.store.http import RemoteFailed, RemoteTimeout, RemoteTooLarge, StoreRefused
+from kg.store.remote import RemoteStore
+from kg.store.remote_sparql import protocol_query
 from service.errors import BadRequest, Overloaded, QueryTimeout, ResultTooLarge
 from service.worker import BoundedBuffer, Job, Outcome, ResultOverflow, serialize
 

@@ -7,7 +7,7 @@
 | POST | anything else | — refused, 415 | |
 
 Every request needs `Authorization: Bearer <EVKG_UPDATE_TOKEN>` (401 otherwise). An update runs
-on a copy of the live generation (`kg.store.derive_generation`) that becomes live atomically
+on a copy of the live generation (`kg.store.oxigraph.derive_generation`) that becomes live atomically
 when it succeeds, so the query workers never see half an update and pick up the new generation
 on their next query; updates are serialized by a lock file in the store directory. `LOAD` is
 refused (it would fetch from the web), and SERVICE is held to the allowlist as for queries. The
@@ -32,7 +32,7 @@ from pathlib import Path
 from flask import Blueprint, Response, request
 
 from kg.namespaces import PREFIXES
-from kg.store import OxigraphStore, derive_generation
+from kg.store.oxigraph import OxigraphStore, derive_generation
 from service.context import Services
 from service.errors import BadRequest, Forbidden, NotImplementedHere, Unauthorized, UnsupportedMediaType
 from service.guard import scan, tokenize

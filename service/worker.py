@@ -20,8 +20,8 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.namespaces import PREFIXES
-from kg.planner import lateral_optionals
-from kg.store import CURRENT, OxigraphStore
+from kg.sparql.planner import lateral_optionals
+from kg.store.oxigraph import CURRENT, OxigraphStore
 from service.negotiation import OX_RDF, OX_RESULTS
 
 READY = "ready"
@@ -40,7 +40,7 @@ class Job:
     union_default_graph: bool = True
     base_iri: str | None = None
     lateral: bool = False
-    """Run one-pattern OPTIONALs as LATERAL lookups (kg.planner, the `sparql_lateral_optionals` setting)."""
+    """Run one-pattern OPTIONALs as LATERAL lookups (kg.sparql.planner, the `sparql_lateral_optionals` setting)."""
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,12 @@ import pytest
 from click.testing import CliRunner, Result
 from virtuoso_server import VirtuosoServer, start
 
-from kg.build import Dataset, Project, assemble, build
+from kg.build import Dataset, assemble, build
 from kg.conflicts import reason
+from kg.project import Project
 from kg.settings import load_settings
-from kg.store import OxigraphStore, snapshot
-from service.cli import main
+from kg.store.oxigraph import OxigraphStore, snapshot
+from kg.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

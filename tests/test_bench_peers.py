@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from kg.bench import SizeResult, run
-from kg.benchreport import document
-from kg.peerbench import HTTP_PEERS, Options
+from kg.bench.harness import SizeResult, run
+from kg.bench.peerbench import HTTP_PEERS, Options
+from kg.bench.report import document
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMED_QUERIES = sorted(p.stem for p in (ROOT / "queries").glob("*.rq"))

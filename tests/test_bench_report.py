@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from kg.bench import BenchOptionError, SizeResult, Step, measure, options_from, rules_seconds
-from kg.benchdata import as_json, from_json
-from kg.benchreport import document, exponent, geomean, growth, ratio_value, write_document
-from kg.benchsteps import service_steps
-from kg.benchtargets import target_rows
-from kg.peerbench import TIMEOUT, Case, CorpusSummary, Options, PeerRun, Timing, candidates
-from kg.peers import Load, server_timing
-from kg.synthetic import Corpus
+from kg.bench.data import as_json, from_json
+from kg.bench.harness import BenchOptionError, SizeResult, Step, measure, options_from, rules_seconds
+from kg.bench.peerbench import TIMEOUT, Case, CorpusSummary, Options, PeerRun, Timing, candidates
+from kg.bench.peers import Load, server_timing
+from kg.bench.report import document, exponent, geomean, growth, ratio_value, write_document
+from kg.bench.steps import service_steps
+from kg.bench.synthetic import Corpus
+from kg.bench.targets import target_rows
 
 
 def result(claims: int, **runs: dict[str, Timing]) -> SizeResult:

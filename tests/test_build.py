@@ -13,9 +13,10 @@ from rdflib import Dataset as RdfDataset
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 
-from kg import dumps
-from kg.build import Dataset, Project
-from kg.store import CURRENT, OxigraphStore, live_generations, write_generation
+from kg.build import Dataset
+from kg.project import Project
+from kg.store import dumps
+from kg.store.oxigraph import CURRENT, OxigraphStore, live_generations, write_generation
 
 
 def test_build_writes_one_named_graph_per_source(seed_store: Path, seed_dataset: Dataset) -> None:

@@ -19,9 +19,10 @@ from click.testing import Result
 from rdflib import Graph
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
-from kg.build import Project, Summary, build
-from kg.store import OxigraphStore
-from kg.synthetic import Corpus
+from kg.bench.synthetic import Corpus
+from kg.build import Summary, build
+from kg.project import Project
+from kg.store.oxigraph import OxigraphStore
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BASE = "https://w3id.org/evidencekg/"

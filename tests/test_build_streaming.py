@@ -19,15 +19,16 @@ import pytest
 import yaml
 from rdflib import Graph as RdfGraph
 
-from kg.build import Compilation, Project, check
+from kg.build import Compilation, check
 from kg.checks import DataChecks, ShapeChecks, check_rows, shacl_violations
 from kg.errors import SourceError, StoreError
-from kg.ntriples import Graph
-from kg.queries import QueryRegistry
-from kg.quotes import CONTEXT, NormalizedText, normalize
-from kg.sources import may_declare_terms
-from kg.store import OxigraphStore
-from kg.yamlio import FastLoader
+from kg.project import Project
+from kg.rdf.ntriples import Graph
+from kg.sources.loader import may_declare_terms
+from kg.sources.quotes import CONTEXT, NormalizedText, normalize
+from kg.sources.yamlio import FastLoader
+from kg.sparql.queries import QueryRegistry
+from kg.store.oxigraph import OxigraphStore
 
 BASE = "https://w3id.org/evidencekg/"
 ORPHAN = f"<{BASE}id/term/orphan>"

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from kg.audit import ConflictRecord, Filters, apply_filters, load_conflicts
-from kg.build import Project, build
+from kg.build import build
 from kg.conflicts import reason
-from kg.queries import QueryRegistry
-from kg.store import OxigraphStore
+from kg.project import Project
+from kg.sparql.queries import QueryRegistry
+from kg.store.oxigraph import OxigraphStore
 
 Derive = Callable[..., list[ConflictRecord]]
 

@@ -8,9 +8,10 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDFS
 
-from kg.build import Dataset, Project, shacl_findings
+from kg.build import Dataset, shacl_findings
 from kg.namespaces import EVKG
-from kg.reasoner import classify
+from kg.owl.reasoner import classify
+from kg.project import Project
 
 TERM = "https://w3id.org/evidencekg/id/term/"
 

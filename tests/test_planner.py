@@ -1,4 +1,4 @@
-"""The embedded store's planner hints (kg.planner): what is rewritten, and that every project query
+"""The embedded store's planner hints (kg.sparql.planner): what is rewritten, and that every project query
 gives the same results with and without them on the reasoned seed graph."""
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg.build import Project
-from kg.planner import lateral_optionals
-from kg.queries import NamedQuery, QueryRegistry
-from kg.store import OxigraphStore
+from kg.project import Project
+from kg.sparql.planner import lateral_optionals
+from kg.sparql.queries import NamedQuery, QueryRegistry
+from kg.store.oxigraph import OxigraphStore
 from service.worker import Job, planned_query
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,10 +7,11 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg.build import Project, build
+from kg.build import build
 from kg.conflicts import reason
-from kg.queries import QueryRegistry
-from kg.store import OxigraphStore
+from kg.project import Project
+from kg.sparql.queries import QueryRegistry
+from kg.store.oxigraph import OxigraphStore
 
 ROOT = Path(__file__).resolve().parents[1]
 REGISTRY = QueryRegistry(ROOT / "queries")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from kg.quotes import NormalizedText
+from kg.sources.quotes import NormalizedText
 
 TEXT = "He said “take  rest”\nthen\t\tleft. It’s fine."
 

@@ -25,15 +25,16 @@ from rdflib.compare import isomorphic
 from virtuoso_server import VirtuosoServer, as_rdflib
 
 from kg.audit import ConflictRecord, load_conflicts
-from kg.build import Project, build
+from kg.build import build
 from kg.errors import QueryError, StoreError
-from kg.queries import QueryRegistry
-from kg.remote import RemoteStore, is_remote, location
-from kg.remote_http import portable_results
-from kg.remote_sparql import NO_GRAPH, bind_values, prepare, protocol_query, query_form
+from kg.project import Project
 from kg.settings import load_settings
-from kg.store import OxigraphStore
-from service.cli import main
+from kg.sparql.queries import QueryRegistry
+from kg.store.http import portable_results
+from kg.store.oxigraph import OxigraphStore
+from kg.store.remote import RemoteStore, is_remote, location
+from kg.store.remote_sparql import NO_GRAPH, bind_values, prepare, protocol_query, query_form
+from kg.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 

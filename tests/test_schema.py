@@ -8,8 +8,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from kg.records import source_schema
-from kg.yamlio import read_yaml
+from kg.sources.records import source_schema
+from kg.sources.yamlio import read_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 

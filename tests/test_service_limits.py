@@ -21,7 +21,7 @@ from test_service_support import (
 )
 
 from kg.namespaces import PREFIXES
-from kg.store import derive_generation
+from kg.store.oxigraph import derive_generation
 from service.app import create_app
 from service.errors import BadRequest, Forbidden
 from service.guard import check_query

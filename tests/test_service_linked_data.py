@@ -13,8 +13,8 @@ from test_service_support import ROOT, LiveServer, assert_error_shape, live_serv
 
 from kg.audit import Filters, apply_filters, load_conflicts
 from kg.namespaces import Iris
-from kg.queries import QueryRegistry
-from kg.store import OxigraphStore
+from kg.sparql.queries import QueryRegistry
+from kg.store.oxigraph import OxigraphStore
 
 EVKG = "https://w3id.org/evidencekg/ontology#"
 BASE = "https://w3id.org/evidencekg/"

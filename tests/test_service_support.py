@@ -24,8 +24,9 @@ from typing import Any
 import pytest
 from w3c.serving import free_port, spawn_serve, stop, wait_for_health
 
-from kg.build import Project, build
+from kg.build import build
 from kg.conflicts import reason
+from kg.project import Project
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERY_TIMEOUT = 2.0

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from kg.build import Dataset, Project, assemble
+from kg.build import Dataset, assemble
 from kg.errors import SourceError
-from kg.quotes import normalize
+from kg.project import Project
+from kg.sources.quotes import normalize
 
 
 def test_seeds_have_claims_of_every_kind(seed_dataset: Dataset) -> None:

@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 
 from kg.audit import load_conflicts
-from kg.bench import score
-from kg.build import Project, build
+from kg.bench.harness import score
+from kg.bench.synthetic import CONFLICT_TYPES, TRAPS, Corpus
+from kg.build import build
 from kg.conflicts import reason
-from kg.queries import QueryRegistry
-from kg.store import OxigraphStore
-from kg.synthetic import CONFLICT_TYPES, TRAPS, Corpus
+from kg.project import Project
+from kg.sparql.queries import QueryRegistry
+from kg.store.oxigraph import OxigraphStore
 
 
 def test_the_corpus_is_deterministic() -> None:

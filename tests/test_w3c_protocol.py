@@ -15,7 +15,7 @@ import pytest
 from w3c.protocol import ProtocolCase, protocol_cases, run_protocol_case
 from w3c.server import ConformanceServer, start_server
 
-from kg.store import write_generation
+from kg.store.oxigraph import write_generation
 from service.app import create_app
 from service.errors import BadRequest
 from service.update import with_using

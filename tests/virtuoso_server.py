@@ -1,4 +1,4 @@
-"""A private Virtuoso for the remote-store tests: re-exported from `kg.virtuoso`, where the launcher
+"""A private Virtuoso for the remote-store tests: re-exported from `kg.bench.virtuoso`, where the launcher
 lives so that the benchmark (`evkg bench --peers`) can start one too."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import pyoxigraph as ox
 from rdflib import Graph
 
-from kg.virtuoso import (
+from kg.bench.virtuoso import (
     PASSWORD,
     START_SECONDS,
     SYSTEM_INI,

@@ -9,7 +9,7 @@ only the store's default graph. For each test:
    IRI (the real click command, invoked in-process through click's CliRunner: the command's code
    path without the ~1 s interpreter start per file; `EVKG_W3C_LOAD=subprocess` runs the `evkg`
    executable instead);
-2. the scratch store becomes a new live generation of the served store (`kg.store.snapshot`, the
+2. the scratch store becomes a new live generation of the served store (`kg.store.oxigraph.snapshot`, the
    same atomic `current` swap `evkg build` makes), which the service's query workers pick up on
    their next query;
 3. the query, with `BASE <its file's IRI>` put in front (the protocol has no base parameter), is

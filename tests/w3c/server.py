@@ -4,7 +4,7 @@ The server runs with `EVKG_UNION_DEFAULT_GRAPH=false` (the suite needs the stand
 whose default graph is only the store's default graph). `install` gives each test a fresh store:
 `evkg load` adds the files to an empty store in a scratch directory (the real click command,
 in-process through click's CliRunner, which saves the ~1 s interpreter start per file;
-`EVKG_W3C_LOAD=subprocess` runs the `evkg` executable instead), then `kg.store.snapshot` makes
+`EVKG_W3C_LOAD=subprocess` runs the `evkg` executable instead), then `kg.store.oxigraph.snapshot` makes
 that store a new live generation of the served store (the atomic `current` swap `evkg build`
 makes), which the service's query workers pick up on their next query.
 """
@@ -21,8 +21,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from kg.store import snapshot, write_generation
-from service.cli import main as evkg
+from kg.store.oxigraph import snapshot, write_generation
+from kg.cli import main as evkg
 
 from .serving import free_port, spawn_serve, stop, wait_for_health
 

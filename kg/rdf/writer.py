@@ -1,6 +1,6 @@
 """Typed records -> RDF: one graph per source, one for the vocabulary, as N-Triples text.
 
-The writer formats every triple as one N-Triples line (`kg.ntriples`) instead of building rdflib
+The writer formats every triple as one N-Triples line (`kg.rdf.ntriples`) instead of building rdflib
 objects, so a build streams graphs into the store's bulk loader at the store's own speed.
 """
 
@@ -13,11 +13,11 @@ from typing import Any
 
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
-from kg import records
-from kg.namespaces import CODE_SYSTEMS, EVKG, OA, Iris
-from kg.ntriples import BlankNodes, Graph, Namespace, checked_iri, literal, plain, tagged, typed
-from kg.sources import LoadedSource
-from kg.terms import ROOTS, TermIndex
+from kg.namespaces import CODE_SYSTEMS, EVKG, OA, ROOTS, Iris
+from kg.rdf.ntriples import BlankNodes, Graph, Namespace, checked_iri, literal, plain, tagged, typed
+from kg.sources import records
+from kg.sources.loader import LoadedSource
+from kg.sources.terms import TermIndex
 
 EV, WA = Namespace(str(EVKG)), Namespace(str(OA))
 RDF_, RDFS_, OWL_ = Namespace(str(RDF)), Namespace(str(RDFS)), Namespace(str(OWL))

@@ -10,10 +10,10 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
-from kg.build import Finding
 from kg.namespaces import EVKG, Iris
-from kg.reasoner import Reasoner, ReasonerReport, classify
-from kg.store import Store
+from kg.owl.reasoner import Reasoner, ReasonerReport, classify
+from kg.project import Finding
+from kg.store.base import Store
 
 
 @dataclass

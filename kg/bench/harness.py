@@ -1,5 +1,5 @@
 """Benchmark: synthetic corpora with planted conflicts -> `evkg build` + `evkg reason`, timed and scored,
-then the named SPARQL queries against their peers (`kg.peerbench`), reported in one table (`kg.benchreport`)."""
+then the named SPARQL queries against their peers (`kg.bench.peerbench`), reported in one table (`kg.bench.report`)."""
 
 from __future__ import annotations
 
@@ -21,13 +21,13 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from kg.bench.peerbench import HTTP_PEERS, Case, CorpusSummary, Options, PeerRun, dump_nquads, run_peers
+from kg.bench.synthetic import Corpus
 from kg.errors import EvkgError
 from kg.namespaces import Iris
-from kg.peerbench import HTTP_PEERS, Case, CorpusSummary, Options, PeerRun, dump_nquads, run_peers
-from kg.queries import QueryRegistry
 from kg.settings import load_settings
-from kg.store import CURRENT
-from kg.synthetic import Corpus
+from kg.sparql.queries import QueryRegistry
+from kg.store.oxigraph import CURRENT
 
 MEASURE = """\
 import os, resource, signal, subprocess, sys, time

@@ -9,67 +9,21 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import pyoxigraph as ox
 
-from kg import dumps
-from kg.bulkload import BulkWriter
 from kg.errors import QueryError, RdfInputError, StoreError
+from kg.formats import RDF_FORMATS
 from kg.namespaces import PREFIXES
-from kg.ntriples import Graph
-from kg.planner import lateral_optionals
+from kg.rdf.ntriples import Graph
+from kg.sparql.planner import lateral_optionals
+from kg.store import dumps
+from kg.store.base import Store
+from kg.store.bulkload import BulkWriter
 
 CURRENT = "current"
 """Inside a store directory, a symlink to the live generation directory."""
-
-RDF_FORMATS: dict[str, ox.RdfFormat] = {
-    "trig": ox.RdfFormat.TRIG,
-    "nquads": ox.RdfFormat.N_QUADS,
-    "turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-}
-
-
-class Store(Protocol):
-    """What the build, the reasoner, the reports and the CLI need of a store (embedded or remote)."""
-
-    def query(
-        self,
-        sparql: str,
-        *,
-        bindings: dict[str, Any] | None = None,
-        union_default_graph: bool = True,
-        base_iri: str | None = None,
-        hints: bool = False,
-    ) -> Any:
-        """Run a query. `hints`: the query is one of the project's own, and the store may rewrite it
-        into an equivalent one its engine plans better (kg.planner); never for a user's query."""
-        ...
-
-    def named_graphs(self) -> list[str]: ...
-
-    def count(self, graph: str | None = None) -> int: ...
-
-    def triples(self, graph: str) -> Iterator[ox.Triple]: ...
-
-    def dump(self, fmt: str, *, graph: str | None = None) -> bytes: ...
-
-    def dump_stream(self, fmt: str) -> Iterator[bytes]:
-        """The whole dataset in an RDF format from RDF_FORMATS, as chunks (kg.dumps)."""
-        ...
-
-    def load_file(self, path: Path, *, graph: str | None, fmt: str | None = None) -> int: ...
-
-    def load_bytes(self, data: bytes, *, graph: str, fmt: ox.RdfFormat = ox.RdfFormat.N_TRIPLES) -> None: ...
-
-    def replace_graph(self, graph: str, triples: Any) -> None: ...
-
-    def compact(self) -> None:
-        """Reorganize storage for reading after a large write (nothing where the server does its own)."""
-        ...
 
 
 class OxigraphStore:
@@ -137,7 +91,7 @@ class OxigraphStore:
         return (ox.Triple(q.subject, q.predicate, q.object) for q in quads)
 
     def dump_stream(self, fmt: str) -> Iterator[bytes]:
-        """The whole dataset, the default graph first, chunk by chunk (kg.dumps)."""
+        """The whole dataset, the default graph first, chunk by chunk (kg.store.dumps)."""
         default = self.store.quads_for_pattern(None, None, None, ox.DefaultGraph())
         names = self.named_graphs()
         graphs = itertools.chain(

@@ -13,8 +13,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from kg import records
 from kg.errors import Problem, SourceError
+from kg.sources import records
 
 _KNOWN_KEYS = sorted(
     {

@@ -1,8 +1,8 @@
 """The other SPARQL servers the benchmark compares with `evkg serve`, on the same data, on loopback.
 
 - `rdflib-endpoint`: rdflib-endpoint over an rdflib Dataset loaded from an N-Quads dump of the
-  store (`kg.rdflib_holder`; a query past the timeout is stopped by restarting the server);
-- `virtuoso`: a private Virtuoso (`kg.virtuoso`) bulk-loaded from the same dump, queried at `/sparql`.
+  store (`kg.bench.rdflib_holder`; a query past the timeout is stopped by restarting the server);
+- `virtuoso`: a private Virtuoso (`kg.bench.virtuoso`) bulk-loaded from the same dump, queried at `/sparql`.
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg import virtuoso
-from kg.loopback import HOST, die_with_parent, free_port
-from kg.peers import HttpPeer
+from kg.bench import virtuoso
+from kg.bench.loopback import HOST, die_with_parent, free_port
+from kg.bench.peers import HttpPeer
 
 
 class RdflibPeer(HttpPeer):
-    """rdflib-endpoint over an rdflib Dataset held by `kg.rdflib_holder`; restarted after a timeout."""
+    """rdflib-endpoint over an rdflib Dataset held by `kg.bench.rdflib_holder`; restarted after a timeout."""
 
     name = "rdflib-endpoint"
     label = "rdflib-endpoint"
@@ -39,7 +39,7 @@ class RdflibPeer(HttpPeer):
     def start(cls, data: Path, quads: int, log: Path, limit: float) -> RdflibPeer:
         """Load the N-Quads dump in a holder process (within `limit` s), check the count, start serving."""
         port = free_port()
-        command = [sys.executable, "-m", "kg.rdflib_holder", str(data), str(port)]
+        command = [sys.executable, "-m", "kg.bench.rdflib_holder", str(data), str(port)]
         with log.open("wb") as err:
             process = subprocess.Popen(
                 command,

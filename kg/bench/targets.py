@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import statistics
 
-from kg.bench import SizeResult
-from kg.benchreport import exponent, ms, ratio_value, run_of
-from kg.benchsteps import own_step_ratio, service_steps
-from kg.peerbench import LABELS, Options
+from kg.bench.figures import exponent, ms, ratio_value, run_of
+from kg.bench.harness import SizeResult
+from kg.bench.peerbench import LABELS, Options
+from kg.bench.steps import own_step_ratio, service_steps
 
 MILLION = 1_000_000
 REASON_SECONDS, REASON_MB = 15 * 60, 8 * 1024
@@ -158,7 +158,7 @@ def method(results: list[SizeResult], options: Options, shapes: bool) -> str:
     limits = ", ".join(f"{LABELS[p]} up to {n:,} claims" for p, n in options.max_claims.items()) or "none"
     build = "evkg build" if shapes else "evkg build --skip-shapes"
     text = f"""\
-- **Corpus**: `kg/synthetic.py` (sources of 50 claims of every kind over 40 drug families, with
+- **Corpus**: `kg/bench/synthetic.py` (sources of 50 claims of every kind over 40 drug families, with
   planted conflicts of every type and traps that must stay quiet), written as YAML; then `{build}`
   and `evkg reason` run as separate processes: wall time, and peak resident memory of the largest
   process of each tree. A step still running after {options.limit:,.0f} s is stopped. Triples/s is the

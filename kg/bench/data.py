@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from kg.bench import Score, SizeResult, Step
-from kg.peerbench import Case, Options, PeerRun, Timing
-from kg.peers import Load
+from kg.bench.harness import Score, SizeResult, Step
+from kg.bench.peerbench import Case, Options, PeerRun, Timing
+from kg.bench.peers import Load
 
 
 def as_json(results: list[SizeResult], options: Options, shapes: bool, command: str, when: str) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """SPARQL over HTTP against its peers: the named queries, timed one by one and under concurrent clients.
 
 Each named query of queries/ (top level) gets its parameters filled from data present in the
-synthetic corpus and bound the way `kg.remote_sparql` sends them to any SPARQL server (a VALUES
+synthetic corpus and bound the way `kg.store.remote_sparql` sends them to any SPARQL server (a VALUES
 block, the usual prefixes declared), so every peer receives the same text. Per peer and query: one
 warm-up run whose rows are counted (the cross-check: every peer must return the same number of
 rows), then up to `iterations` timed runs (fewer once `budget` seconds are spent; none after a
@@ -23,13 +23,13 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from kg.bench.peers import TIMEOUT, HttpPeer, Load, OxigraphPeer, ServicePeer
+from kg.bench.peerservers import RdflibPeer, VirtuosoPeer
+from kg.bench.synthetic import Corpus, Plant
 from kg.namespaces import Iris
-from kg.peers import TIMEOUT, HttpPeer, Load, OxigraphPeer, ServicePeer
-from kg.peerservers import RdflibPeer, VirtuosoPeer
-from kg.queries import NamedQuery, QueryRegistry
-from kg.remote_sparql import prepare
-from kg.store import CURRENT
-from kg.synthetic import Corpus, Plant
+from kg.sparql.queries import NamedQuery, QueryRegistry
+from kg.store.oxigraph import CURRENT
+from kg.store.remote_sparql import prepare
 
 HTTP_PEERS = ("service", "rdflib-endpoint", "virtuoso")
 """The peers besides pyoxigraph in-process, which is always measured (it is the floor of every ratio)."""

@@ -9,8 +9,8 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 from ruamel.yaml import YAML
 
-from kg.records import Record
-from kg.yamlio import parse_record
+from kg.sources.records import Record
+from kg.sources.yamlio import parse_record
 
 Status = Literal["candidate", "confirmed", "explained-by-context", "dismissed"]
 STATUSES: tuple[str, ...] = ("candidate", "confirmed", "explained-by-context", "dismissed")

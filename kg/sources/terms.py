@@ -7,21 +7,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kg import records
 from kg.errors import Problem, SourceError
-from kg.yamlio import Located, parse_record
-
-ROOTS: dict[str, tuple[str, str]] = {
-    "intervention": ("Intervention", "intervention"),
-    "pharmacologic": ("PharmacologicIntervention", "intervention"),
-    "non-pharmacologic": ("NonPharmacologicIntervention", "intervention"),
-    "procedure": ("Procedure", "intervention"),
-    "care-process": ("CareProcess", "intervention"),
-    "condition": ("Condition", "condition"),
-    "outcome": ("Outcome", "outcome"),
-    "population-group": ("PopulationGroup", "population-group"),
-}
-"""Root slug -> (ontology class local name, term kind)."""
+from kg.namespaces import ROOTS
+from kg.sources import records
+from kg.sources.yamlio import Located, parse_record
 
 
 @dataclass(frozen=True)

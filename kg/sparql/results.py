@@ -7,15 +7,9 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.errors import QueryError
+from kg.formats import RDF_FORMATS, RESULT_FORMATS
 from kg.namespaces import PREFIXES
-from kg.store import RDF_FORMATS
 
-RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-}
 TABLE_WIDTH = 60
 
 

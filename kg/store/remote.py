@@ -5,8 +5,8 @@ through the Graph Store HTTP Protocol. A graph is replaced by writing it to a fr
 first and then moving it over the old one in one update request (`MOVE <staging> TO <graph>`), so
 a failure midway leaves the old graph readable and touches nothing else. A build's request also drops
 the project's graphs (under `<base>graph/`) that it did not write, such as a removed source's.
-HTTP, its limits and the repair of Virtuoso's answers are in kg.remote_http; the SPARQL text in
-kg.remote_sparql.
+HTTP, its limits and the repair of Virtuoso's answers are in kg.store.http; the SPARQL text in
+kg.store.remote_sparql.
 """
 
 from __future__ import annotations
@@ -21,12 +21,14 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kg import dumps
 from kg.errors import QueryError, RdfInputError, StoreError
+from kg.formats import RDF_FORMATS
 from kg.namespaces import Iris
-from kg.remote_http import FORM, TIMEOUT, Http, RemoteFailed, form, portable_results
-from kg.remote_sparql import prepare, protocol_query, query_form
-from kg.store import RDF_FORMATS, OxigraphStore, Store, derive_generation, write_generation
+from kg.store import dumps
+from kg.store.base import Store
+from kg.store.http import FORM, TIMEOUT, Http, RemoteFailed, form, portable_results
+from kg.store.oxigraph import OxigraphStore, derive_generation, write_generation
+from kg.store.remote_sparql import prepare, protocol_query, query_form
 
 RESULTS_TYPES = {
     "application/sparql-results+json": ox.QueryResultsFormat.JSON,
@@ -103,9 +105,9 @@ class RemoteStore:
         hints: bool = False,
     ) -> Any:
         """Run a query on the server; results come back as pyoxigraph objects, as from OxigraphStore.
-        The server gets the standard text: `hints` (kg.planner) are for the embedded engine only.
+        The server gets the standard text: `hints` (kg.sparql.planner) are for the embedded engine only.
 
-        The dataset is given in the protocol (kg.remote_sparql.protocol_query): the store's graphs (see
+        The dataset is given in the protocol (kg.store.remote_sparql.protocol_query): the store's graphs (see
         `Endpoints.scope`) are the named graphs and, their union, the default graph; without
         `union_default_graph` the default graph is the store's own, which holds nothing on a remote store.
         """
@@ -183,7 +185,7 @@ class RemoteStore:
         return iter(as_query_triples(body, _rdf_format(media), None))
 
     def dump_stream(self, fmt: str) -> Iterator[bytes]:
-        """The project's named graphs, fetched one at a time and written chunk by chunk (kg.dumps)."""
+        """The project's named graphs, fetched one at a time and written chunk by chunk (kg.store.dumps)."""
         names = self.named_graphs()  # asked now, so that an unreachable server fails before the first byte
         return dumps.stream(((name, self.triples(name)) for name in names), RDF_FORMATS[fmt])
 

@@ -4,7 +4,7 @@
   `Store.query` plus reading every solution inside itself: the floor; a worker that runs past the
   timeout is killed and replaced, since pyoxigraph cannot cancel a query);
 - `service`: `evkg serve` (gunicorn) over the same store directory;
-- `rdflib-endpoint` and `virtuoso`: the other SPARQL servers, in `kg.peerservers`.
+- `rdflib-endpoint` and `virtuoso`: the other SPARQL servers, in `kg.bench.peerservers`.
 
 Every peer answers `ask(text, timeout, count)` with an `Outcome` and runs a bounded concurrent
 load with `load(...)`; `stop()` stops whatever it started.
@@ -26,8 +26,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from kg.loopback import HOST, die_with_parent, free_port, group_memory_mb, stop_group, wait_port
-from kg.planner import lateral_optionals
+from kg.bench.loopback import HOST, die_with_parent, free_port, group_memory_mb, stop_group, wait_port
+from kg.sparql.planner import lateral_optionals
 
 TIMEOUT = "timeout"
 JSON = "application/sparql-results+json"
@@ -112,7 +112,7 @@ def oxigraph_worker(store_path: str) -> None:
 
     `{"ask": TEXT}` -> an Outcome; `{"load": [TEXTS, CLIENTS, SECONDS, ROUNDS, TIMEOUT]}` -> a Load.
     """
-    from kg.store import OxigraphStore
+    from kg.store.oxigraph import OxigraphStore
 
     store = OxigraphStore.open(Path(store_path), read_only=True).store
 
@@ -147,7 +147,7 @@ class OxigraphPeer:
     def recover(self) -> None:
         """(Re)start the worker: after a query that ran past its timeout, the old one is killed."""
         self.stop()
-        code = "import sys; from kg.peers import oxigraph_worker; oxigraph_worker(sys.argv[1])"
+        code = "import sys; from kg.bench.peers import oxigraph_worker; oxigraph_worker(sys.argv[1])"
         self.process = subprocess.Popen(
             [sys.executable, "-c", code, str(self.store)],
             stdin=subprocess.PIPE,

@@ -1,6 +1,6 @@
 """Holds an rdflib Dataset in memory and serves it with rdflib-endpoint, for the benchmark.
 
-    python -m kg.rdflib_holder DATA.nq PORT
+    python -m kg.bench.rdflib_holder DATA.nq PORT
 
 loads the N-Quads file into an rdflib `Dataset` (default graph = union of all graphs, as the
 embedded store), prints `loaded <quads> <seconds of loading>`, then reads commands on standard input:
@@ -19,7 +19,7 @@ import sys
 import time
 from typing import Any
 
-from kg.loopback import HOST, port_open
+from kg.bench.loopback import HOST, port_open
 
 
 def load(path: str) -> Any:

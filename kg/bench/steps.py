@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import statistics
 
-from kg.bench import SizeResult
-from kg.benchreport import Row, geomean, ms, run_of
-from kg.peerbench import PeerRun, Timing
+from kg.bench.figures import Row, geomean, ms, run_of
+from kg.bench.harness import SizeResult
+from kg.bench.peerbench import PeerRun, Timing
 
 STEPS: dict[str, str] = {
     "added": "added per query (served − in-process)",

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kg import records
 from kg.errors import Problem, SourceError
-from kg.quotes import NormalizedText, QuoteMatch
-from kg.terms import TermIndex
-from kg.yamlio import Located, parse_record
+from kg.sources import records
+from kg.sources.quotes import NormalizedText, QuoteMatch
+from kg.sources.terms import TermIndex
+from kg.sources.yamlio import Located, parse_record
 
 
 @dataclass(frozen=True)

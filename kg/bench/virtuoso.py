@@ -21,7 +21,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from kg.loopback import die_with_parent, free_port
+from kg.bench.loopback import die_with_parent, free_port
 
 SYSTEM_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
 PASSWORD = "evkg-test-dba"

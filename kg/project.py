@@ -1,0 +1,44 @@
+"""The Project (where a build's inputs live) and the Finding (something wrong with well-formed input)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kg.namespaces import Iris
+
+
+@dataclass(frozen=True)
+class Project:
+    """Where the inputs of a build live, and the base IRI to mint under."""
+
+    ontology: Path
+    shapes: Path
+    vocabulary: Path
+    sources: Path
+    queries: Path
+    iris: Iris
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any]) -> Project:
+        return cls(
+            ontology=Path(settings["ontology"]),
+            shapes=Path(settings["shapes"]),
+            vocabulary=Path(settings["vocabulary"]),
+            sources=Path(settings["sources"]),
+            queries=Path(settings["queries"]),
+            iris=Iris(settings["base"]),
+        )
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something wrong with well-formed input: a SHACL violation or a data check's row."""
+
+    check: str
+    focus: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"[{self.check}] {self.focus}: {self.message}"

@@ -1,0 +1,1 @@
+"""Stores: the Store protocol, embedded Oxigraph (bulk load, dumps, generations), a remote SPARQL store."""
