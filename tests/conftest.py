@@ -12,11 +12,11 @@ from click.testing import CliRunner, Result
 from virtuoso_server import VirtuosoServer, start
 
 from kg.build import Dataset, assemble, build
+from kg.cli import main
 from kg.conflicts import reason
 from kg.project import Project
 from kg.settings import load_settings
 from kg.store.oxigraph import OxigraphStore, snapshot
-from kg.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

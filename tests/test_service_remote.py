@@ -49,12 +49,12 @@ from virtuoso_server import VirtuosoServer, as_rdflib
 from w3c.serving import free_port, spawn_serve, wait_for_health
 
 from kg.audit import load_conflicts
+from kg.cli import main
 from kg.settings import load_settings
 from kg.sparql.queries import QueryRegistry
 from kg.store.oxigraph import OxigraphStore
 from kg.store.remote import RemoteStore, location
 from service import create_app
-from kg.cli import main
 from service.context import SERVICE_QUERIES
 from service.linked_data import describe
 
