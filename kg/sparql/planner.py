@@ -4,7 +4,7 @@ pyoxigraph 0.5's planner evaluates `OPTIONAL { P }` as a per-row lookup (a later
 its size estimate of the left-hand side is small. Its estimates multiply with every pattern, so after a
 dozen (a conflict rule's pairing) they saturate, and it builds a hash table of `P` over the whole store
 instead: the memory of a conflict rule then grows with the store even when the rule finds nothing
-(9 GB for one rule at a million claims). pyoxigraph also implements LATERAL (SPARQL-dev SEP-0006),
+(gigabytes for one rule at a million claims). pyoxigraph also implements LATERAL (SPARQL-dev SEP-0006),
 which forces the per-row lookup, so the embedded store runs each flat `OPTIONAL { P }` of the project's
 own queries as `LATERAL { OPTIONAL { P } }`.
 

@@ -150,8 +150,8 @@ class OxigraphStore:
         self.store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, name) for t in triples)
 
     def compact(self) -> None:
-        """RocksDB compaction: after `evkg reason` writes the clinical questions (2.4M triples at 1M
-        claims) the rules' lookups were 2.5x slower until it ran (measured at 100k claims)."""
+        """RocksDB compaction: after `evkg reason` writes the clinical questions (millions at 1M
+        claims) the rules' lookups are slower until it runs (BENCHMARKS.md)."""
         self.store.optimize()
 
     @contextlib.contextmanager
