@@ -187,6 +187,7 @@ def reason(
     run = n(project.iris.resource("run", started.strftime("%Y%m%dT%H%M%S%fZ")))
 
     def change(store: Store) -> None:
+        store.replace_graph(str(project.iris.graph("conflicts")), [])  # findings are never input to a run
         write_inferred(store, project.iris, inference, registry.resolve("reasoning/questions"), report, run)
         progress(
             f"clinical questions: {report.inferred_triples} inferred triples in {report.seconds['questions']:.2f} s"
