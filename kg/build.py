@@ -25,7 +25,7 @@ from kg.sources.terms import TermIndex, load_vocabulary
 from kg.sparql.queries import QueryRegistry
 from kg.store.base import Store
 from kg.store.oxigraph import graph_loader
-from kg.store.remote import Location, rewrite
+from kg.store.remote import Location, rewrite, writing
 
 Progress = Callable[[str], None]
 Sink = Callable[[Graph, bytes], None]
@@ -199,7 +199,8 @@ def build(
                 raise BuildRejected(summary.findings)
         result.append(summary)
 
-    rewrite(store_path, fill)
+    with writing(store_path, "evkg build"):
+        rewrite(store_path, fill)
     return result[0]
 
 

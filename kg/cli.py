@@ -7,6 +7,7 @@ import functools
 import json
 import sys
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from kg.sources.reviews import STATUSES, Review, add_review
 from kg.sparql.queries import QueryRegistry
 from kg.sparql.results import render
 from kg.store.base import Store
-from kg.store.remote import derive, location, open_store
+from kg.store.remote import derive, location, open_store, writing
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -81,6 +82,11 @@ def progress(message: str) -> None:
 
 def settings_for(**overrides: Any) -> dict[str, Any]:
     return load_settings(overrides)
+
+
+def writer(settings: dict[str, Any], command: str) -> AbstractContextManager[None]:
+    """The store's writer lock for a command, waiting up to the `writer_timeout` setting."""
+    return writing(location(settings), command, settings["writer_timeout"])
 
 
 def report_findings(findings: list[Any]) -> None:
@@ -139,7 +145,8 @@ def build_command(sources: Path | None, store: str | None, skip_shapes: bool) ->
     """Build the graph from sources + ontology into a new store generation (atomic)."""
     settings = settings_for(sources=sources, store=store)
     try:
-        dataset = build(Project.from_settings(settings), location(settings), progress, shapes=not skip_shapes)
+        with writer(settings, "evkg build"):
+            dataset = build(Project.from_settings(settings), location(settings), progress, shapes=not skip_shapes)
     except BuildRejected as exc:
         report_findings(exc.findings)
         click.echo("build rejected; the store was left as it was.", err=True)
@@ -173,7 +180,8 @@ def load_command(files: tuple[Path, ...], graph: str | None, fmt: str | None, st
             added = target.load_file(path, graph=graph, fmt=fmt)
             done.append(f"loaded {path}: {added} new quads" + (f" into <{graph}>" if graph else ""))
 
-    derive(location(settings), load_all)
+    with writer(settings, "evkg load"):
+        derive(location(settings), load_all)
     click.echo("\n".join(done))
 
 
@@ -275,13 +283,14 @@ def schema_command() -> None:
 def reason_command(reasoner: str | None, store: str | None) -> None:
     """Run the OWL reasoner and the conflict rules; write the inferred and conflicts graphs."""
     settings = settings_for(store=store, reasoner=reasoner)
-    report = reason(
-        Project.from_settings(settings),
-        location(settings),
-        Path(settings["reviews"]),
-        settings["reasoner"],
-        progress,
-    )
+    with writer(settings, "evkg reason"):
+        report = reason(
+            Project.from_settings(settings),
+            location(settings),
+            Path(settings["reviews"]),
+            settings["reasoner"],
+            progress,
+        )
     if report.findings:
         report_findings(report.findings)
         click.echo("reasoning stopped; the store was left as it was.", err=True)
@@ -356,6 +365,7 @@ def review_command(conflict: str, status: str, reviewer: str, rationale: str, st
             "rationale": rationale,
         }
     )
-    add_review(Path(settings["reviews"]), review)
-    report = reason(project, location(settings), Path(settings["reviews"]), settings["reasoner"])
+    with writer(settings, "evkg review"):
+        add_review(Path(settings["reviews"]), review)
+        report = reason(project, location(settings), Path(settings["reviews"]), settings["reasoner"])
     click.echo(f"recorded: {conflict} is {status}; {report.conflicts} findings re-derived")

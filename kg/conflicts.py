@@ -22,7 +22,7 @@ from kg.project import Finding, Project
 from kg.sources.reviews import Review, load_reviews
 from kg.sparql.queries import NamedQuery, QueryRegistry
 from kg.store.base import Store
-from kg.store.remote import Location, RemoteStore, derive, open_location
+from kg.store.remote import Location, RemoteStore, derive, open_location, writing
 
 RULE_PREFIX = "conflicts/"
 STATUS_NODES = {
@@ -170,6 +170,13 @@ def reason(
     progress: Progress = lambda _: None,
 ) -> ReasonReport:
     """Reasoner + conflict rules -> new generation with the inferred and conflicts graphs."""
+    with writing(store_path, "evkg reason"):  # from reading the terms to the swap: one writer
+        return _reason(project, store_path, reviews_path, reasoner, progress)
+
+
+def _reason(
+    project: Project, store_path: Location, reviews_path: Path, reasoner: Reasoner, progress: Progress
+) -> ReasonReport:
     report = ReasonReport(reasoner=reasoner)
     started = dt.datetime.now(dt.UTC)
     registry = QueryRegistry(project.queries)
@@ -187,6 +194,7 @@ def reason(
     run = n(project.iris.resource("run", started.strftime("%Y%m%dT%H%M%S%fZ")))
 
     def change(store: Store) -> None:
+        store.replace_graph(str(project.iris.graph("conflicts")), [])  # findings are never input to a run
         write_inferred(store, project.iris, inference, registry.resolve("reasoning/questions"), report, run)
         progress(
             f"clinical questions: {report.inferred_triples} inferred triples in {report.seconds['questions']:.2f} s"

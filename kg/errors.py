@@ -43,3 +43,7 @@ class QueryError(EvkgError):
 
 class RdfInputError(EvkgError):
     """An RDF file given to `evkg load` cannot be parsed."""
+
+
+class ReasonerError(EvkgError):
+    """The OWL reasoner answered with something that is not a conclusion about the given terms."""

@@ -54,6 +54,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("base", "https://w3id.org/evidencekg/", "Base IRI under which data IRIs are minted."),
     Setting("reviews", "sources/reviews/conflicts.yaml", "Review decisions on conflicts (kept in git)."),
     Setting("reasoner", "hermit", "OWL reasoner for `evkg reason`: hermit or pellet."),
+    Setting(
+        "writer_timeout",
+        30.0,
+        "Seconds a writer (build, reason, load, review, /update) waits for another to release the store.",
+    ),
     Setting("query_timeout", 10.0, "Seconds a SPARQL query may run in the service before its worker is killed (503)."),
     Setting("max_result_bytes", 50_000_000, "Largest query result in bytes; a larger one is refused (507), not cut."),
     Setting("max_request_bytes", 1_000_000, "Largest request (URL query string or body) the service accepts (413)."),

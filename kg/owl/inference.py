@@ -10,6 +10,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
+from kg.errors import ReasonerError
 from kg.namespaces import EVKG, Iris
 from kg.owl.reasoner import Reasoner, ReasonerReport, classify
 from kg.project import Finding
@@ -26,12 +27,10 @@ class Inference:
 
 def tbox_from_store(store: Store, iris: Iris, tbox_query: str) -> Graph:
     """The ontology graph plus every class declared anywhere in the store, as rdflib."""
-    graph = Graph()
-    data = ox.serialize(store.triples(str(iris.ontology_graph)), format=ox.RdfFormat.N_TRIPLES)
-    graph.parse(data=data or b"", format="nt")
-    classes = ox.serialize(store.query(tbox_query, base_iri=iris.base, hints=True), format=ox.RdfFormat.N_TRIPLES)
-    graph.parse(data=classes or b"", format="nt")
-    return graph
+    ontology = ox.serialize(store.triples(str(iris.ontology_graph)), format=ox.RdfFormat.N_TRIPLES) or b""
+    terms = ox.serialize(store.query(tbox_query, base_iri=iris.base, hints=True), format=ox.RdfFormat.N_TRIPLES)
+    # One document, so that a blank node both parts name stays one node.
+    return Graph().parse(data=ontology + (terms or b""), format="nt")
 
 
 def infer(tbox: Graph, reasoner: Reasoner = "hermit") -> Inference:
@@ -40,6 +39,7 @@ def infer(tbox: Graph, reasoner: Reasoner = "hermit") -> Inference:
     if not report.consistent or report.unsatisfiable:
         return Inference(report, [])
     named = {s for s in tbox.subjects(RDF.type, OWL.Class) if isinstance(s, URIRef)}
+    check_named(report, named)
     ancestors: dict[URIRef, set[URIRef]] = defaultdict(set)
     for sub, sup in report.subsumptions:
         ancestors[URIRef(sub)].add(URIRef(sup))
@@ -53,6 +53,17 @@ def infer(tbox: Graph, reasoner: Reasoner = "hermit") -> Inference:
     # What a graph already asserts is left out, so that the union default graph holds each triple
     # once and a query over it counts a subclass once (not once per graph that states it).
     return Inference(report, sorted(set(triples) - set(tbox)))  # type: ignore[arg-type]
+
+
+def check_named(report: ReasonerReport, named: set[URIRef]) -> None:
+    """Refuse a closure naming a class the terms do not declare (an IRI the reasoner invented)."""
+    known = {str(iri) for iri in named} | {str(OWL.Thing), str(OWL.Nothing)}
+    invented = sorted({iri for pair in report.subsumptions for iri in pair} - known)
+    if invented:
+        raise ReasonerError(
+            f"{report.reasoner} concluded about classes no term declares ({', '.join(invented[:5])}): "
+            "a class expression in the ontology or the terms could not be read; nothing was written"
+        )
 
 
 def components(tbox: Graph) -> dict[URIRef, set[URIRef]]:

@@ -21,6 +21,7 @@ from kg.sparql.planner import lateral_optionals
 from kg.store import dumps
 from kg.store.base import Store
 from kg.store.bulkload import BulkWriter
+from kg.store.lock import writer_lock
 
 CURRENT = "current"
 """Inside a store directory, a symlink to the live generation directory."""
@@ -184,7 +185,11 @@ def write_generation(path: Path, fill: Callable[[OxigraphStore], None]) -> Path:
 
     If `fill` raises, the new generation is deleted and the live one is untouched.
     """
-    path.mkdir(parents=True, exist_ok=True)
+    with writer_lock(path, "write a generation"):
+        return _write_generation(path, fill)
+
+
+def _write_generation(path: Path, fill: Callable[[OxigraphStore], None]) -> Path:
     generation = _new_generation(path)
     try:
         store = ox.Store(str(generation))
@@ -238,6 +243,11 @@ def _swap(path: Path, generation: Path) -> None:
 
 def derive_generation(path: Path, change: Callable[[OxigraphStore], None]) -> Path:
     """Copy the live generation (hard links), apply `change` to the copy, make it live atomically."""
+    with writer_lock(path, "derive a generation"):
+        return _derive_generation(path, change)
+
+
+def _derive_generation(path: Path, change: Callable[[OxigraphStore], None]) -> Path:
     live = OxigraphStore.open(path, read_only=True).store
     generation = _new_generation(path)
     live.backup(str(generation))

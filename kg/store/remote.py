@@ -15,6 +15,7 @@ import contextlib
 import urllib.parse
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from kg.namespaces import Iris
 from kg.store import dumps
 from kg.store.base import Store
 from kg.store.http import FORM, TIMEOUT, Http, RemoteFailed, form, portable_results
+from kg.store.lock import DEFAULT_TIMEOUT, writer_lock
 from kg.store.oxigraph import OxigraphStore, derive_generation, write_generation
 from kg.store.remote_sparql import prepare, protocol_query, query_form
 
@@ -366,6 +368,11 @@ def open_location(where: Location, *, read_only: bool = False) -> Store:
 def open_store(settings: Mapping[str, Any], *, read_only: bool = False) -> Store:
     """The configured store, opened."""
     return open_location(location(settings), read_only=read_only)
+
+
+def writing(where: Location, command: str, timeout: float = DEFAULT_TIMEOUT) -> AbstractContextManager[None]:
+    """The store's writer lock for a whole command (read, then write); a remote store has none."""
+    return nullcontext() if isinstance(where, RemoteStore) else writer_lock(where, command, timeout)
 
 
 def rewrite(where: Location, fill: Callable[[Store], None]) -> None:
