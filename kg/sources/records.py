@@ -63,10 +63,14 @@ Slugs = Annotated[
 """One slug or a list of slugs."""
 
 
-class Record(BaseModel):
-    """Base: unknown keys are mistakes, not extensions."""
+MAX_LITERAL_CHARS = 100_000
+"""The longest text one field may hold (a note, a quote): larger ones are refused with file and line."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+
+class Record(BaseModel):
+    """Base: unknown keys are mistakes, not extensions; no text field over MAX_LITERAL_CHARS."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_max_length=MAX_LITERAL_CHARS)
 
 
 class Code(Record):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 from collections.abc import Sequence
 from pathlib import Path
@@ -145,6 +146,8 @@ def _fix_for(error: Any) -> str | None:
         return f"did you mean `{close[0]}`?" if close else "remove this key"
     if error["type"] == "union_tag_invalid":
         return "use kind: recommendation, evidence, contraindication, caution, adverse-effect or dose"
+    if error["type"] == "string_too_long":
+        return _fix_for_size()
     if error["type"] == "string_pattern_mismatch":
         return "ids are lower-case words joined by hyphens, e.g. `nsaid-first-line`"
     return None
@@ -166,6 +169,7 @@ def parse_record(path: Path, model: type[BaseModel]) -> tuple[Any, Any]:
     The fast path parses with libyaml (PyYAML's C loader); only when that fails, or the data does
     not validate, is the file parsed again with ruamel.yaml, which keeps line numbers for the errors.
     """
+    _refuse_oversized(path)
     try:
         with path.open("rb") as handle:
             return model.model_validate(yaml.load(handle, Loader=FastLoader)), Located(path)
@@ -178,6 +182,42 @@ def parse_record(path: Path, model: type[BaseModel]) -> tuple[Any, Any]:
         return model.model_validate(data), Located(path, data)
     except ValidationError as exc:
         raise SourceError(validation_problems(path, data, exc)) from exc
+
+
+def _refuse_oversized(path: Path) -> None:
+    """Refuse a file with a text over the per-field limit, naming its line, before anything parses it whole."""
+    with contextlib.suppress(OSError):
+        if path.stat().st_size <= records.MAX_LITERAL_CHARS:
+            return
+    problems = [
+        Problem(path, node.start_mark.line + 1, f"a text of {len(node.value):,} characters", _fix_for_size())
+        for node in _long_scalars(path)
+    ]
+    if problems:
+        raise SourceError(problems)
+
+
+def _fix_for_size() -> str:
+    return f"a field holds at most {records.MAX_LITERAL_CHARS:,} characters: shorten it"
+
+
+def _long_scalars(path: Path) -> list[ScalarNode]:
+    """Scalars over the limit, from libyaml's node tree (fast, with marks; a broken file yields none)."""
+    try:
+        with path.open("rb") as handle:
+            root = yaml.compose(handle, Loader=yaml.CSafeLoader)
+    except (yaml.YAMLError, OSError, UnicodeDecodeError):
+        return []
+    found, stack = [], [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ScalarNode) and len(node.value) > records.MAX_LITERAL_CHARS:
+            found.append(node)
+        elif isinstance(node, MappingNode):
+            stack.extend(part for pair in node.value for part in pair)
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
+    return found
 
 
 class Located:
