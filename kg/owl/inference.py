@@ -13,7 +13,7 @@ from rdflib.namespace import OWL, RDF, RDFS
 from kg.namespaces import EVKG, Iris
 from kg.owl.reasoner import Reasoner, ReasonerReport, classify
 from kg.project import Finding
-from kg.store.base import Store
+from kg.store.base import Store, constructed
 
 
 @dataclass
@@ -29,7 +29,8 @@ def tbox_from_store(store: Store, iris: Iris, tbox_query: str) -> Graph:
     graph = Graph()
     data = ox.serialize(store.triples(str(iris.ontology_graph)), format=ox.RdfFormat.N_TRIPLES)
     graph.parse(data=data or b"", format="nt")
-    classes = ox.serialize(store.query(tbox_query, base_iri=iris.base, hints=True), format=ox.RdfFormat.N_TRIPLES)
+    found = constructed(store.query(tbox_query, base_iri=iris.base, hints=True))
+    classes = ox.serialize(found, format=ox.RdfFormat.N_TRIPLES)
     graph.parse(data=classes or b"", format="nt")
     return graph
 
