@@ -9,13 +9,14 @@ from kg.audit import ConflictRecord, load_conflicts
 from kg.build import build, check
 from kg.conflicts import reason
 from kg.project import Finding, Project
-from kg.settings import load_settings
+from kg.settings import Settings, load_settings
 from kg.store.remote import open_store
 
 __all__ = [
     "ConflictRecord",
     "Finding",
     "Project",
+    "Settings",
     "build",
     "check",
     "load_conflicts",

@@ -13,7 +13,7 @@ import pyoxigraph as ox
 
 from kg.namespaces import Iris
 from kg.sparql.queries import QueryRegistry
-from kg.store.base import Store
+from kg.store.base import Store, solutions
 
 
 @dataclass
@@ -74,7 +74,7 @@ def _value(row: Any, name: str) -> str:
 def load_conflicts(store: Store, registry: QueryRegistry) -> list[ConflictRecord]:
     """Every finding in the conflicts graph, one record each, most severe first."""
     records: dict[str, ConflictRecord] = {}
-    for row in store.query(registry.resolve("reports/conflicts").text, hints=True):
+    for row in solutions(store.query(registry.resolve("reports/conflicts").text, hints=True)):
         iri = _value(row, "conflict")
         record = records.get(iri)
         if record is None:
@@ -130,7 +130,7 @@ def covered_terms(store: Store, iris: Iris, terms: Iterable[str]) -> set[str]:
     found = set(terms)
     for term in terms:
         query = "SELECT ?t ?top WHERE { ?t rdfs:subClassOf ?top }"
-        for row in store.query(query, bindings={"top": ox.NamedNode(str(iris.term(term)))}):
+        for row in solutions(store.query(query, bindings={"top": ox.NamedNode(str(iris.term(term)))})):
             found.add(slug(row["t"].value))
     return found
 

@@ -6,11 +6,11 @@ import datetime as dt
 import functools
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import click
 
@@ -19,8 +19,9 @@ from kg.build import BuildRejected, build, check
 from kg.conflicts import reason
 from kg.errors import EvkgError, SourceError
 from kg.formats import RDF_FORMATS
+from kg.owl.reasoner import Reasoner
 from kg.project import Project
-from kg.settings import load_settings
+from kg.settings import Settings, load_settings
 from kg.sources.records import source_schema
 from kg.sources.reviews import STATUSES, Review, add_review
 from kg.sparql.queries import QueryRegistry
@@ -80,13 +81,14 @@ def progress(message: str) -> None:
     click.echo(f"· {message}", err=True)
 
 
-def settings_for(**overrides: Any) -> dict[str, Any]:
+def settings_for(**overrides: Any) -> Settings:
+    """The settings, with the command's options (None: not given) over the environment."""
     return load_settings(overrides)
 
 
-def writer(settings: dict[str, Any], command: str) -> AbstractContextManager[None]:
+def writer(settings: Settings, command: str) -> AbstractContextManager[None]:
     """The store's writer lock for a command, waiting up to the `writer_timeout` setting."""
-    return writing(location(settings), command, settings["writer_timeout"])
+    return writing(location(settings), command, settings.writer_timeout)
 
 
 def report_findings(findings: list[Any]) -> None:
@@ -152,7 +154,7 @@ def build_command(sources: Path | None, store: str | None, skip_shapes: bool) ->
         click.echo("build rejected; the store was left as it was.", err=True)
         sys.exit(EXIT_FINDINGS)
     click.echo(
-        f"built {settings['store']}: {len(dataset.sources)} sources, {dataset.claims} claims, "
+        f"built {settings.store}: {len(dataset.sources)} sources, {dataset.claims} claims, "
         f"{dataset.triples} triples in {len(dataset.graphs)} graphs"
     )
 
@@ -202,14 +204,14 @@ def load_command(files: tuple[Path, ...], graph: str | None, fmt: str | None, st
 def query_command(query: str, fmt: str, params: tuple[str, ...], store: str | None) -> None:
     """Run a named query from queries/ (or a .rq file) against the store."""
     settings = settings_for(store=store)
-    target = open_store(settings, read_only=True)
-    registry = QueryRegistry(Path(settings["queries"]))
-    named = registry.resolve(query)
-    raw = dict(_split_param(p) for p in params)
-    bindings = named.bindings(raw, Project.from_settings(settings).iris)
-    # The project's own queries may be planned for the engine (kg.sparql.planner); a user's .rq file runs as written.
-    result = target.query(named.text, bindings=bindings, hints=query in registry.queries)
-    sys.stdout.buffer.write(render(result, fmt))
+    with open_store(settings, read_only=True) as target:
+        registry = QueryRegistry(Path(settings.queries))
+        named = registry.resolve(query)
+        raw = dict(_split_param(p) for p in params)
+        bindings = named.bindings(raw, Project.from_settings(settings).iris)
+        # The project's own queries may be planned for the engine (kg.sparql.planner); a user's file runs as written.
+        result = target.query(named.text, bindings=bindings, hints=query in registry.queries)
+        sys.stdout.buffer.write(render(result, fmt))
 
 
 def _split_param(raw: str) -> tuple[str, str]:
@@ -224,7 +226,7 @@ def _split_param(raw: str) -> tuple[str, str]:
 def queries_command(store: str | None) -> None:
     """List the named queries with their titles and parameters."""
     settings = settings_for(store=store)
-    for named in QueryRegistry(Path(settings["queries"])):
+    for named in QueryRegistry(Path(settings.queries)):
         params = " ".join(f"--param {p.name}=<{p.type}>" for p in named.parameters)
         click.echo(f"{named.name}\t{named.title}" + (f"\t{params}" if params else ""))
 
@@ -249,17 +251,22 @@ def queries_command(store: str | None) -> None:
 @handles_errors
 def export_command(fmt: str, output: Path | None, store: str | None) -> None:
     """Dump the whole store."""
-    settings = settings_for(store=store)
-    chunks = open_store(settings, read_only=True).dump_stream(fmt)
-    if output is None:
-        sys.stdout.buffer.writelines(chunks)
-        return
+    with open_store(settings_for(store=store), read_only=True) as target:
+        chunks = target.dump_stream(fmt)
+        if output is None:
+            sys.stdout.buffer.writelines(chunks)
+        else:
+            write_atomically(output, chunks)
+
+
+def write_atomically(output: Path, chunks: Iterator[bytes]) -> None:
+    """Write the chunks to `output` through a `.partial` file, so that a failed export leaves no half-written file."""
     partial = output.with_name(output.name + ".partial")
     try:
         with partial.open("wb") as handle:
             handle.writelines(chunks)
     except BaseException:
-        partial.unlink(missing_ok=True)  # a failed export leaves no half-written file behind
+        partial.unlink(missing_ok=True)
         raise
     partial.replace(output)
     click.echo(f"wrote {output} ({output.stat().st_size} bytes)", err=True)
@@ -287,8 +294,8 @@ def reason_command(reasoner: str | None, store: str | None) -> None:
         report = reason(
             Project.from_settings(settings),
             location(settings),
-            Path(settings["reviews"]),
-            settings["reasoner"],
+            Path(settings.reviews),
+            cast(Reasoner, settings.reasoner),  # unchecked, as before: any name but hermit runs pellet
             progress,
         )
     if report.findings:
@@ -298,7 +305,7 @@ def reason_command(reasoner: str | None, store: str | None) -> None:
     for stale in report.stale_reviews:
         click.secho(f"warning: review of conflict {stale} matches no conflict any more", fg="yellow", err=True)
     click.echo(
-        f"reasoned {settings['store']}: {report.inferred_triples} inferred triples, "
+        f"reasoned {settings.store}: {report.inferred_triples} inferred triples, "
         f"{report.conflicts} findings from {len(report.per_rule)} rules"
     )
     for name, error in report.failed_rules.items():
@@ -330,10 +337,10 @@ def conflicts_command(
     """List the conflicts found by `evkg reason`, with both sides' quotes."""
     settings = settings_for(store=store)
     project = Project.from_settings(settings)
-    target = open_store(settings, read_only=True)
-    records = load_conflicts(target, QueryRegistry(project.queries))
-    filters = Filters(types, sources, interventions, conditions, statuses, informational)
-    selected = apply_filters(records, filters, target, project.iris)
+    with open_store(settings, read_only=True) as target:
+        records = load_conflicts(target, QueryRegistry(project.queries))
+        filters = Filters(types, sources, interventions, conditions, statuses, informational)
+        selected = apply_filters(records, filters, target, project.iris)
     render_ = {"table": to_table, "json": to_json, "csv": to_csv}[fmt]
     click.echo(render_(selected), nl=False)
 
@@ -349,9 +356,8 @@ def review_command(conflict: str, status: str, reviewer: str, rationale: str, st
     """Record a review decision in the reviews file, then apply it to the store."""
     settings = settings_for(store=store)
     project = Project.from_settings(settings)
-    target = open_store(settings, read_only=True)
-    known = {r.id for r in load_conflicts(target, QueryRegistry(project.queries))}
-    del target
+    with open_store(settings, read_only=True) as target:
+        known = {r.id for r in load_conflicts(target, QueryRegistry(project.queries))}
     if conflict not in known:
         raise click.BadParameter(
             f"no conflict {conflict!r} in the store; see `evkg conflicts --all`", param_hint="CONFLICT"
@@ -366,6 +372,6 @@ def review_command(conflict: str, status: str, reviewer: str, rationale: str, st
         }
     )
     with writer(settings, "evkg review"):
-        add_review(Path(settings["reviews"]), review)
-        report = reason(project, location(settings), Path(settings["reviews"]), settings["reasoner"])
+        add_review(Path(settings.reviews), review)
+        report = reason(project, location(settings), Path(settings.reviews), cast(Reasoner, settings.reasoner))
     click.echo(f"recorded: {conflict} is {status}; {report.conflicts} findings re-derived")

@@ -21,7 +21,7 @@ from kg.owl.reasoner import Reasoner
 from kg.project import Finding, Project
 from kg.sources.reviews import Review, load_reviews
 from kg.sparql.queries import NamedQuery, QueryRegistry
-from kg.store.base import Store
+from kg.store.base import Store, constructed, solutions
 from kg.store.remote import Location, RemoteStore, derive, open_location, writing
 
 RULE_PREFIX = "conflicts/"
@@ -89,7 +89,7 @@ class RuleRunner:
 
     def evaluate(self, store: Store, rule: NamedQuery) -> list[ox.Triple]:
         """The rule's CONSTRUCT result plus identifier, rule, run and status of each finding."""
-        triples = list(store.query(rule.text, base_iri=self.iris.base, hints=True))
+        triples = list(constructed(store.query(rule.text, base_iri=self.iris.base, hints=True)))
         kinds = (n(EVKG.Conflict), n(EVKG.InformationalFinding))
         findings = {t.subject for t in triples if t.predicate == RDF_TYPE and t.object in kinds}
         explained = {t.subject for t in triples if t.predicate == RDF_TYPE and t.object == n(EVKG.ExplainedByContext)}
@@ -155,11 +155,27 @@ def declared_in(store: Store, iris: Iris) -> dict[str, str]:
         "SELECT ?t ?g ?file WHERE { GRAPH ?g { ?t a owl:Class } OPTIONAL { GRAPH ?g { ?s evkg:curationFile ?file } } }"
     )
     found = {}
-    for row in store.query(query, union_default_graph=False):
+    for row in solutions(store.query(query, union_default_graph=False)):
         graph = row["g"].value
         name = "ontology/vocabulary.yaml" if graph == str(iris.vocabulary_graph) else graph
         found[row["t"].value] = f"sources/{row['file'].value}" if row["file"] is not None else name
     return found
+
+
+def classified(
+    live: Store, iris: Iris, registry: QueryRegistry, reasoner: Reasoner, report: ReasonReport, progress: Progress
+) -> Inference | None:
+    """The reasoner's closure of the store's ontology and terms; None when they are inconsistent or a
+    class is unsatisfiable (the report then holds the findings, each naming the file to fix)."""
+    tbox = tbox_from_store(live, iris, registry.resolve("reasoning/tbox").text)
+    progress(f"classifying {len(tbox)} ontology and term triples with {reasoner}")
+    clock = time.perf_counter()
+    inference = infer(tbox, reasoner)
+    report.seconds["reasoner"] = time.perf_counter() - clock
+    if not inference.report.consistent or inference.report.unsatisfiable:
+        report.findings = explain_unsatisfiable(tbox, inference.report, declared_in(live, iris))
+        return None
+    return inference
 
 
 def reason(
@@ -180,16 +196,10 @@ def _reason(
     report = ReasonReport(reasoner=reasoner)
     started = dt.datetime.now(dt.UTC)
     registry = QueryRegistry(project.queries)
-    live = open_location(store_path, read_only=True)
-    tbox = tbox_from_store(live, project.iris, registry.resolve("reasoning/tbox").text)
-    progress(f"classifying {len(tbox)} ontology and term triples with {reasoner}")
-    clock = time.perf_counter()
-    inference = infer(tbox, reasoner)
-    report.seconds["reasoner"] = time.perf_counter() - clock
-    if not inference.report.consistent or inference.report.unsatisfiable:
-        report.findings = explain_unsatisfiable(tbox, inference.report, declared_in(live, project.iris))
+    with open_location(store_path, read_only=True) as live:
+        inference = classified(live, project.iris, registry, reasoner, report, progress)
+    if inference is None:
         return report
-    del live
     reviews = load_reviews(reviews_path)
     run = n(project.iris.resource("run", started.strftime("%Y%m%dT%H%M%S%fZ")))
 
@@ -241,10 +251,10 @@ def write_inferred(
     store.replace_graph(graph, closure)
     clock = time.perf_counter()
     # Serialized by the store, never as Python objects: millions of triples at a million claims.
-    derived = store.query(questions.text, base_iri=iris.base, hints=True)
-    derived = derived.serialize(format=ox.RdfFormat.N_TRIPLES) or b""
+    derived = constructed(store.query(questions.text, base_iri=iris.base, hints=True))
+    questions_nt = derived.serialize(format=ox.RdfFormat.N_TRIPLES) or b""
     store.replace_graph(graph, [])
-    store.load_bytes(ntriples(closure) + derived, graph=graph)
+    store.load_bytes(ntriples(closure) + questions_nt, graph=graph)
     report.seconds["questions"] = time.perf_counter() - clock
     clock = time.perf_counter()
     store.compact()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from kg.namespaces import Iris
+from kg.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -21,14 +21,15 @@ class Project:
     iris: Iris
 
     @classmethod
-    def from_settings(cls, settings: dict[str, Any]) -> Project:
+    def from_settings(cls, settings: Settings) -> Project:
+        """Where the settings say the inputs are."""
         return cls(
-            ontology=Path(settings["ontology"]),
-            shapes=Path(settings["shapes"]),
-            vocabulary=Path(settings["vocabulary"]),
-            sources=Path(settings["sources"]),
-            queries=Path(settings["queries"]),
-            iris=Iris(settings["base"]),
+            ontology=Path(settings.ontology),
+            shapes=Path(settings.shapes),
+            vocabulary=Path(settings.vocabulary),
+            sources=Path(settings.sources),
+            queries=Path(settings.queries),
+            iris=Iris(settings.base),
         )
 
 

@@ -29,7 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, store: Any = None, **
     services = build_services(settings, store=store, **given)
     app = Flask(__name__)
     app.config.update({k: v for k, v in (config or {}).items() if k.isupper()})
-    app.config["MAX_CONTENT_LENGTH"] = int(settings["max_request_bytes"])
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["evkg"] = services
     register_blueprints(app, services)
@@ -47,7 +47,7 @@ def register_blueprints(app: Flask, services: Services) -> None:
     app.register_blueprint(linked_data_blueprint(services))
     app.register_blueprint(data_blueprint(services))
     app.register_blueprint(pages_blueprint(services))
-    if services.settings["update_token"]:
+    if services.settings.update_token:
         app.register_blueprint(update_blueprint(services))
     app.register_blueprint(editor_blueprint(services, app.config.get("YASGUI_BUILD")))
 
@@ -56,7 +56,7 @@ class Limits:
     """Request size (413 before any work) and CORS headers, from the settings."""
 
     def __init__(self, services: Services) -> None:
-        self.max_bytes = int(services.settings["max_request_bytes"])
+        self.max_bytes = services.settings.max_request_bytes
         self.origins = services.cors_origins
 
     def check_request(self) -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import click
 
 from kg.cli import handles_errors, settings_for, store_option
 from kg.errors import StoreError
+from kg.settings import Settings
 from kg.store.oxigraph import CURRENT
 from kg.store.remote import Endpoints, RemoteStore, is_remote
 from service.server import serve
@@ -30,19 +30,20 @@ def serve_command(host: str, port: int, workers: int | None, store: str | None) 
     """Serve SPARQL, linked data and the conflict pages over HTTP (gunicorn)."""
     settings = settings_for(store=store, workers=workers)
     check_store(settings)
-    click.echo(f"serving {settings['store']} at http://{host}:{port}/", err=True)
+    click.echo(f"serving {settings.store} at http://{host}:{port}/", err=True)
     serve(settings, host, port)
 
 
-def check_store(settings: dict[str, Any]) -> None:
+def check_store(settings: Settings) -> None:
     """Exit 2 before serving when there is nothing to serve: no store directory, or a remote store that
     does not answer or holds no graph under the base IRI."""
-    if is_remote(settings["store"]):
-        remote = RemoteStore(replace(Endpoints.from_settings(settings), timeout=STARTUP_TIMEOUT))
-        if not remote.named_graphs():
+    if is_remote(settings.store):
+        with RemoteStore(replace(Endpoints.from_settings(settings), timeout=STARTUP_TIMEOUT)) as remote:
+            graphs = remote.named_graphs()
+        if not graphs:
             raise StoreError(
-                f"the store at {settings['store']} has no graph under <{settings['base']}>: "
-                f"run `evkg build --store {settings['store']}` first (or check EVKG_BASE)"
+                f"the store at {settings.store} has no graph under <{settings.base}>: "
+                f"run `evkg build --store {settings.store}` first (or check EVKG_BASE)"
             )
-    elif not (Path(settings["store"]) / CURRENT).exists():  # not opened here: RocksDB must not start before the fork
-        raise StoreError(f"no store at {settings['store']}: run `evkg build` first (or pass --store PATH)")
+    elif not (Path(settings.store) / CURRENT).exists():  # not opened here: RocksDB must not start before the fork
+        raise StoreError(f"no store at {settings.store}: run `evkg build` first (or pass --store PATH)")

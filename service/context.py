@@ -11,8 +11,9 @@ from typing import Any, Protocol
 from kg.audit import ConflictRecord, load_conflicts
 from kg.errors import StoreError
 from kg.namespaces import Iris
+from kg.settings import Settings
 from kg.sparql.queries import QueryRegistry
-from kg.store.base import Store
+from kg.store.base import Store, solutions
 from kg.store.remote import Endpoints, RemoteStore, is_remote
 from service.pool import QueryPool
 from service.remote import RemoteLive, RemoteQueries
@@ -49,17 +50,16 @@ class Queries(Protocol):
     def health(self) -> dict[str, Any]: ...
 
 
-def split_list(value: Any) -> tuple[str, ...]:
-    """A comma-separated setting (or a list) as a tuple of non-empty items."""
-    items = value.split(",") if isinstance(value, str) else list(value or ())
-    return tuple(item.strip() for item in items if item.strip())
+def split_list(value: str) -> tuple[str, ...]:
+    """A comma-separated setting as a tuple of non-empty items."""
+    return tuple(item.strip() for item in value.split(",") if item.strip())
 
 
 @dataclass
 class Services:
     """The store (read-only), the query registries, the query pool and the settings."""
 
-    settings: dict[str, Any]
+    settings: Settings
     store: StoreAccess
     registry: QueryRegistry
     pages: QueryRegistry
@@ -70,11 +70,11 @@ class Services:
 
     @property
     def allowlist(self) -> tuple[str, ...]:
-        return split_list(self.settings["service_allowlist"])
+        return split_list(self.settings.service_allowlist)
 
     @property
     def cors_origins(self) -> tuple[str, ...]:
-        return split_list(self.settings["cors_origins"])
+        return split_list(self.settings.cors_origins)
 
     @property
     def remote(self) -> bool:
@@ -112,7 +112,7 @@ class Services:
 
     def _graph_counts(self, store: Store) -> dict[str, int]:
         """One query for every graph's size (an empty named graph counts 0)."""
-        rows = store.query(self.pages.resolve("graph-sizes").text, hints=True)
+        rows = solutions(store.query(self.pages.resolve("graph-sizes").text, hints=True))
         sizes = {row["g"].value: int(row["n"].value) for row in rows}
         return {g: sizes.get(g, 0) for g in store.named_graphs()}
 
@@ -121,12 +121,12 @@ class Services:
         return self.cached("conflicts", lambda store: load_conflicts(store, self.registry))  # type: ignore[no-any-return]
 
 
-def build_services(settings: dict[str, Any], **given: Any) -> Services:
+def build_services(settings: Settings, **given: Any) -> Services:
     """Services from settings; any of store, registry, pages, pool may be given (tests)."""
-    registry = given.get("registry") or QueryRegistry(Path(settings["queries"]))
+    registry = given.get("registry") or QueryRegistry(Path(settings.queries))
     if REPORT not in registry.queries:
         raise StoreError(
-            f"the queries directory {settings['queries']} has no {REPORT}.rq: run from the repository root "
+            f"the queries directory {settings.queries} has no {REPORT}.rq: run from the repository root "
             "or set EVKG_QUERIES to the queries/ directory"
         )
     store, pool = given.get("store"), given.get("pool")
@@ -139,7 +139,7 @@ def build_services(settings: dict[str, Any], **given: Any) -> Services:
         registry=registry,
         pages=given.get("pages") or QueryRegistry(SERVICE_QUERIES),
         pool=pool,
-        iris=Iris(settings["base"]),
+        iris=Iris(settings.base),
     )
 
 
@@ -149,14 +149,14 @@ def own_reads_timeout(query_timeout: float) -> float:
     return 2 * query_timeout + 20
 
 
-def store_and_queries(settings: dict[str, Any]) -> tuple[StoreAccess, Queries]:
+def store_and_queries(settings: Settings) -> tuple[StoreAccess, Queries]:
     """The store and what runs /sparql queries on it: a directory and its worker pool, or a remote server
     and RemoteQueries (a client's query bounded by EVKG_QUERY_TIMEOUT, the service's own reads by
     own_reads_timeout, within gunicorn's worker timeout)."""
-    workers, timeout = int(settings["query_workers"]), float(settings["query_timeout"])
-    if is_remote(settings["store"]):
+    workers, timeout = settings.query_workers, settings.query_timeout
+    if is_remote(settings.store):
         endpoints = replace(Endpoints.from_settings(settings), timeout=own_reads_timeout(timeout))
         live = RemoteLive(RemoteStore(endpoints))
         return live, RemoteQueries(live, workers, timeout)
-    path = Path(settings["store"])
+    path = Path(settings.store)
     return LiveStore(path), QueryPool(path, workers, timeout)

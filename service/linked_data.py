@@ -10,7 +10,7 @@ from flask import Blueprint, Response, render_template, request
 from kg.audit import ConflictRecord
 from kg.sparql.queries import QueryRegistry
 from kg.sparql.results import short
-from kg.store.base import Store
+from kg.store.base import Store, constructed, solutions
 from service.context import Services
 from service.descriptions import serialize
 from service.errors import NotFound
@@ -56,7 +56,7 @@ def describe(store: Store, pages: QueryRegistry, iri: str) -> list[ox.Triple]:
         if subject in seen:
             continue
         seen.add(subject)
-        for triple in store.query(query, bindings={"resource": ox.NamedNode(subject)}, hints=True):
+        for triple in constructed(store.query(query, bindings={"resource": ox.NamedNode(subject)}, hints=True)):
             triples[triple] = None
             obj = triple.object
             if isinstance(obj, ox.NamedNode) and obj.value.startswith(iri + "#"):
@@ -127,7 +127,7 @@ class ResourceView:
     def incoming(self, iri: str) -> list[tuple[str, str, str]]:
         """Up to 200 (subject, predicate, link) that point at the IRI (service/queries/incoming-links.rq)."""
         query = self.services.pages.resolve("incoming-links").text
-        rows = self.services.read().query(query, bindings={"resource": ox.NamedNode(iri)}, hints=True)
+        rows = solutions(self.services.read().query(query, bindings={"resource": ox.NamedNode(iri)}, hints=True))
         return sorted({(short(r["subject"]), short(r["predicate"]), self.local(r["subject"].value)) for r in rows})
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from flask import Blueprint, Response, render_template, request
 
 from kg.audit import ConflictRecord, Filters, apply_filters, slug, to_csv, to_json
+from kg.store.base import solutions
 from service.context import Services
 
 FILTER_PARAMS = ("type", "source", "intervention", "condition", "status")
@@ -103,7 +104,7 @@ class PagesView:
 
     def matrix(self) -> str:
         store = self.services.read()
-        rows = store.query(self.services.pages.resolve("stance-matrix").text, hints=True)
+        rows = solutions(store.query(self.services.pages.resolve("stance-matrix").text, hints=True))
         cells: dict[tuple[str, str], Cell] = defaultdict(Cell)
         labels: dict[str, str] = {}
         for row in rows:

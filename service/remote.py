@@ -50,7 +50,8 @@ class RemoteLive:
         return f"remote-{self._epoch}"
 
     def close(self) -> None:
-        """Nothing to release: every request is its own HTTP connection."""
+        """Close the remote store (every request is its own HTTP connection: nothing is held open)."""
+        self.store.close()
 
 
 class RemoteQueries:

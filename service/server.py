@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Mapping
+from dataclasses import asdict
 from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from kg.settings import Settings
 from service.app import create_app
 
 
 class EvidenceKGServer(BaseApplication):  # type: ignore[misc]
     """A gunicorn application whose workers each build the app with `create_app(settings)`."""
 
-    def __init__(self, settings: Mapping[str, Any], options: Mapping[str, Any]) -> None:
-        self.settings = dict(settings)
+    def __init__(self, settings: Settings, options: Mapping[str, Any]) -> None:
+        self.settings = settings
         self.options = dict(options)
         super().__init__()
 
@@ -27,7 +29,7 @@ class EvidenceKGServer(BaseApplication):  # type: ignore[misc]
 
     def load(self) -> Flask:
         """Runs in each worker after the fork: build the app and start its query workers."""
-        app = create_app(self.settings)
+        app = create_app(asdict(self.settings))
         app.extensions["evkg"].pool.start()
         self.app = app
         return app
@@ -40,13 +42,13 @@ class EvidenceKGServer(BaseApplication):  # type: ignore[misc]
             gc.collect()
 
 
-def gunicorn_options(settings: Mapping[str, Any], host: str, port: int) -> dict[str, Any]:
+def gunicorn_options(settings: Settings, host: str, port: int) -> dict[str, Any]:
     """gunicorn settings: threaded workers, long URLs left to the app's own 413, a timeout above the query's."""
-    timeout = float(settings["query_timeout"])
+    timeout = settings.query_timeout
     return {
         "bind": f"{host}:{port}",
-        "workers": int(settings["workers"]),
-        "threads": int(settings["threads"]),
+        "workers": settings.workers,
+        "threads": settings.threads,
         "worker_class": "gthread",
         "timeout": int(2 * timeout + 30),
         "graceful_timeout": 10,
@@ -56,6 +58,6 @@ def gunicorn_options(settings: Mapping[str, Any], host: str, port: int) -> dict[
     }
 
 
-def serve(settings: Mapping[str, Any], host: str, port: int) -> None:
+def serve(settings: Settings, host: str, port: int) -> None:
     """Serve until interrupted."""
     EvidenceKGServer(settings, gunicorn_options(settings, host, port)).run()

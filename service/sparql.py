@@ -64,10 +64,10 @@ class SparqlView:
             named_graphs=query.named_graphs,
             results_format=chosen.name if chosen.family != RDF else "json",
             rdf_format=chosen.name if chosen.family == RDF else "turtle",
-            max_bytes=int(self.services.settings["max_result_bytes"]),
-            union_default_graph=bool(self.services.settings["union_default_graph"]),
+            max_bytes=self.services.settings.max_result_bytes,
+            union_default_graph=self.services.settings.union_default_graph,
             base_iri=request.base_url,
-            lateral=bool(self.services.settings["sparql_lateral_optionals"]),
+            lateral=self.services.settings.sparql_lateral_optionals,
         )
         outcome = self.services.pool.run(job)
         answered = time.perf_counter()
@@ -84,7 +84,7 @@ class SparqlView:
             html = render_template("sparql.html", queries=self.services.registry.examples())
             return Response(html, content_type="text/html; charset=utf-8")
         chosen = negotiate(request.headers.get("Accept"), request.args.get("format"), RDF_FORMATS)
-        union = bool(self.services.settings["union_default_graph"])
+        union = self.services.settings.union_default_graph
         triples = service_description(request.base_url, self.services.graph_counts(), union_default_graph=union)
         return answer(serialize(triples, chosen.name), chosen)
 

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, request
 
+from kg.errors import QueryError
 from kg.namespaces import PREFIXES
 from kg.store.oxigraph import OxigraphStore, derive_generation
 from service.context import Services
@@ -73,11 +74,11 @@ class UpdateView:
         )
         check_update(text, self.services.allowlist)
         text = with_using(text, using, using_named)
-        run_update(Path(self.services.settings["store"]), text, request.base_url)
+        run_update(Path(self.services.settings.store), text, request.base_url)
         return Response(status=204)
 
     def authorize(self, header: str | None) -> None:
-        token = str(self.services.settings["update_token"])
+        token = self.services.settings.update_token
         scheme, _, given = (header or "").partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
             raise Unauthorized(
@@ -157,12 +158,12 @@ def run_update(path: Path, text: str, base_iri: str) -> None:
     """Apply the update to a copy of the live generation and make the copy live; 400 when it fails."""
 
     def change(store: OxigraphStore) -> None:
-        store.store.update(text, base_iri=base_iri, prefixes=PREFIXES)
+        store.update(text, base_iri=base_iri)
 
     with update_lock(path):
         try:
             derive_generation(path, change)
-        except SyntaxError as exc:
-            raise BadRequest(f"malformed SPARQL update: {exc}") from exc
+        except QueryError as exc:
+            raise BadRequest(str(exc)) from exc
         except (RuntimeError, ValueError) as exc:
             raise BadRequest(f"the update failed and changed nothing: {exc}") from exc

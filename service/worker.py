@@ -21,6 +21,7 @@ import pyoxigraph as ox
 
 from kg.namespaces import PREFIXES
 from kg.sparql.planner import lateral_optionals
+from kg.store.base import QueryResult
 from kg.store.oxigraph import CURRENT, OxigraphStore
 from service.negotiation import OX_RDF, OX_RESULTS
 
@@ -98,11 +99,13 @@ class LiveStore:
 
     def close(self) -> None:
         """Release the store (RocksDB closes while the interpreter is still whole)."""
+        if self._store is not None:
+            self._store.close()
         self._store = None
         self._target = ""
 
 
-def planned_query(store: ox.Store, job: Job) -> Any:
+def planned_query(store: ox.Store, job: Job) -> QueryResult:
     """The job's query, with the planner hint if asked; a query the hint's text cannot parse runs as
     sent, so that a syntax error names the user's own text."""
     arguments = {"prefixes": PREFIXES, "base_iri": job.base_iri, **dataset_arguments(job)}
@@ -146,7 +149,7 @@ def dataset_arguments(job: Job) -> dict[str, Any]:
     }
 
 
-def serialize(result: Any, job: Job, out: BoundedBuffer) -> str:
+def serialize(result: QueryResult, job: Job, out: BoundedBuffer) -> str:
     """Write a result in the job's format for its kind; return the kind (`results` or `rdf`)."""
     if isinstance(result, ox.QueryTriples):
         fmt = OX_RDF[job.rdf_format]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import pytest
@@ -26,8 +26,8 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 def project() -> Project:
     """The repository's own inputs (ontology, vocabulary, seed sources, queries)."""
     settings = load_settings(environ={})
-    settings.update({k: str(ROOT / v) for k, v in settings.items() if k != "base" and isinstance(v, str)})
-    return Project.from_settings(settings)
+    paths = {k: str(ROOT / v) for k, v in asdict(settings).items() if k != "base" and isinstance(v, str)}
+    return Project.from_settings(replace(settings, **paths))
 
 
 @pytest.fixture(scope="session")

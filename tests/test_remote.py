@@ -15,6 +15,7 @@ import json
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -281,11 +282,9 @@ def test_a_build_drops_the_graphs_of_removed_sources_and_touches_nothing_else(
 ) -> None:
     sources = sources_dir("migraine")
     settings = load_settings({"sources": str(sources), "base": STALE_BASE}, environ=virtuoso.settings)
+    inputs = ("ontology", "shapes", "vocabulary", "queries")
     project = Project.from_settings(
-        {
-            **settings,
-            **{k: str(ROOT / v) for k, v in settings.items() if k in ("ontology", "shapes", "vocabulary", "queries")},
-        }
+        replace(settings, **{k: str(ROOT / v) for k, v in asdict(settings).items() if k in inputs})
     )
     store = location(settings)
     assert isinstance(store, RemoteStore)

@@ -33,8 +33,8 @@ def test_the_service_settings_are_declared_with_environment_variables() -> None:
     assert set(SERVICE_SETTINGS) <= set(declared)
     environ = {"EVKG_QUERY_TIMEOUT": "2.5", "EVKG_QUERY_WORKERS": "3", "EVKG_CORS_ORIGINS": "https://a.example"}
     settings = load_settings(environ=environ)
-    assert settings["query_timeout"] == 2.5 and settings["query_workers"] == 3
-    assert settings["cors_origins"] == "https://a.example"
+    assert settings.query_timeout == 2.5 and settings.query_workers == 3
+    assert settings.cors_origins == "https://a.example"
 
 
 def test_create_app_takes_settings_and_flask_config() -> None:

@@ -16,7 +16,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from email.message import Message
 from pathlib import Path
 from typing import Any
@@ -98,16 +98,11 @@ def seed_store(path: Path) -> Path:
     from kg.settings import load_settings
 
     settings = load_settings(environ={})
-    settings.update(
-        {
-            k: str(ROOT / v)
-            for k, v in settings.items()
-            if k in ("sources", "vocabulary", "ontology", "shapes", "queries", "reviews")
-        }
-    )
+    inputs = ("sources", "vocabulary", "ontology", "shapes", "queries", "reviews")
+    settings = replace(settings, **{k: str(ROOT / v) for k, v in asdict(settings).items() if k in inputs})
     project = Project.from_settings(settings)
     build(project, path)
-    reason(project, path, Path(settings["reviews"]), "hermit")
+    reason(project, path, Path(settings.reviews), "hermit")
     return path
 
 

@@ -250,10 +250,10 @@ def run_size(size: int, folder: Path, evkg: str, shapes: bool, options: Options,
     result = build_and_reason(corpus, folder, evkg, shapes, options.limit, say)
     if options.queries and result.reason.finished:
         settings = load_settings()
-        registry = QueryRegistry(Path(settings["queries"]))
+        registry = QueryRegistry(Path(settings.queries))
         try:
             result.cases, result.runs = run_peers(
-                folder / "store", corpus, registry, Iris(settings["base"]), folder, options, say
+                folder / "store", corpus, registry, Iris(settings.base), folder, options, say
             )
         except (EvkgError, RuntimeError, OSError, ValueError) as exc:  # recorded; the other sizes still run
             result.error = f"the SPARQL benchmark failed: {type(exc).__name__}: {exc}"

@@ -14,7 +14,7 @@ from kg.errors import ReasonerError
 from kg.namespaces import EVKG, Iris
 from kg.owl.reasoner import Reasoner, ReasonerReport, classify
 from kg.project import Finding
-from kg.store.base import Store
+from kg.store.base import Store, constructed
 
 
 @dataclass
@@ -28,9 +28,10 @@ class Inference:
 def tbox_from_store(store: Store, iris: Iris, tbox_query: str) -> Graph:
     """The ontology graph plus every class declared anywhere in the store, as rdflib."""
     ontology = ox.serialize(store.triples(str(iris.ontology_graph)), format=ox.RdfFormat.N_TRIPLES) or b""
-    terms = ox.serialize(store.query(tbox_query, base_iri=iris.base, hints=True), format=ox.RdfFormat.N_TRIPLES)
+    found = constructed(store.query(tbox_query, base_iri=iris.base, hints=True))
+    terms = ox.serialize(found, format=ox.RdfFormat.N_TRIPLES) or b""
     # One document, so that a blank node both parts name stays one node.
-    return Graph().parse(data=ontology + (terms or b""), format="nt")
+    return Graph().parse(data=ontology + terms, format="nt")
 
 
 def infer(tbox: Graph, reasoner: Reasoner = "hermit") -> Inference:

@@ -2,11 +2,43 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
 import pyoxigraph as ox
+
+from kg.errors import QueryError
+
+QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+"""What a query gives back, from any store: rows (SELECT), a boolean (ASK) or triples (CONSTRUCT, DESCRIBE)."""
+
+
+def solutions(result: QueryResult) -> ox.QuerySolutions:
+    """A SELECT query's rows (QueryError for any other form of query)."""
+    if not isinstance(result, ox.QuerySolutions):
+        raise QueryError(f"expected a SELECT query's rows, not {type(result).__name__}")
+    return result
+
+
+def constructed(result: QueryResult) -> ox.QueryTriples:
+    """A CONSTRUCT or DESCRIBE query's triples (QueryError for any other form of query)."""
+    if not isinstance(result, ox.QueryTriples):
+        raise QueryError(f"expected a CONSTRUCT or DESCRIBE query's triples, not {type(result).__name__}")
+    return result
+
+
+class Closing:
+    """`with store:` closes the store when the block ends, however it ends."""
+
+    def close(self) -> None:
+        """Release what the store holds (files, connections)."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 class Store(Protocol):
@@ -20,7 +52,7 @@ class Store(Protocol):
         union_default_graph: bool = True,
         base_iri: str | None = None,
         hints: bool = False,
-    ) -> Any:
+    ) -> QueryResult:
         """Run a query. `hints`: the query is one of the project's own, and the store may rewrite it
         into an equivalent one its engine plans better (kg.sparql.planner); never for a user's query."""
         ...
@@ -41,8 +73,16 @@ class Store(Protocol):
 
     def load_bytes(self, data: bytes, *, graph: str, fmt: ox.RdfFormat = ox.RdfFormat.N_TRIPLES) -> None: ...
 
-    def replace_graph(self, graph: str, triples: Any) -> None: ...
+    def replace_graph(self, graph: str, triples: Iterable[ox.Triple]) -> None: ...
 
     def compact(self) -> None:
         """Reorganize storage for reading after a large write (nothing where the server does its own)."""
         ...
+
+    def close(self) -> None:
+        """Release what the store holds; `with store:` calls it at the end of the block."""
+        ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, *exc: object) -> None: ...

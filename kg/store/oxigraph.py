@@ -7,7 +7,7 @@ import itertools
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from kg.namespaces import PREFIXES
 from kg.rdf.ntriples import Graph
 from kg.sparql.planner import lateral_optionals
 from kg.store import dumps
-from kg.store.base import Store
+from kg.store.base import Closing, QueryResult, Store
 from kg.store.bulkload import BulkWriter
 from kg.store.lock import writer_lock
 
@@ -27,12 +27,23 @@ CURRENT = "current"
 """Inside a store directory, a symlink to the live generation directory."""
 
 
-class OxigraphStore:
-    """A pyoxigraph store opened from a store directory's live generation."""
+class OxigraphStore(Closing):
+    """A pyoxigraph store opened from a store directory's live generation; `close()` or `with` releases it."""
 
     def __init__(self, store: ox.Store, path: Path | None = None) -> None:
-        self.store = store
+        self._store: ox.Store | None = store
         self.path = path
+
+    @property
+    def store(self) -> ox.Store:
+        """The pyoxigraph store itself (StoreError once closed)."""
+        if self._store is None:
+            raise StoreError(f"the store at {self.path or 'memory'} is closed")
+        return self._store
+
+    def close(self) -> None:
+        """Let go of the pyoxigraph store: RocksDB closes its files when the last reference goes."""
+        self._store = None
 
     @classmethod
     def open(cls, path: Path, *, read_only: bool = False) -> OxigraphStore:
@@ -60,7 +71,7 @@ class OxigraphStore:
         union_default_graph: bool = True,
         base_iri: str | None = None,
         hints: bool = False,
-    ) -> Any:
+    ) -> QueryResult:
         """Run a SPARQL query; the default graph is the union of all graphs unless told otherwise."""
         if hints:
             sparql = lateral_optionals(sparql)
@@ -143,12 +154,27 @@ class OxigraphStore:
         """Bulk-load serialized triples into one named graph (used while building a generation)."""
         self.store.bulk_load(data, format=fmt, to_graph=ox.NamedNode(graph))
 
-    def replace_graph(self, graph: str, triples: Any) -> None:
+    def replace_graph(self, graph: str, triples: Iterable[ox.Triple]) -> None:
         """Clear one named graph and fill it with pyoxigraph triples (inside a new generation)."""
         name = ox.NamedNode(graph)
         if self.store.contains_named_graph(name):
             self.store.remove_graph(name)
         self.store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, name) for t in triples)
+
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        """Run a SPARQL Update (the project's prefixes declared); QueryError when it does not parse."""
+        try:
+            self.store.update(sparql, base_iri=base_iri, prefixes=PREFIXES)
+        except SyntaxError as exc:
+            raise QueryError(f"malformed SPARQL update: {exc}") from exc
+
+    def flush(self) -> None:
+        """Write what is buffered to disk."""
+        self.store.flush()
+
+    def backup(self, target: Path) -> None:
+        """Copy the store into a new directory (RocksDB checkpoint: hard links where it can)."""
+        self.store.backup(str(target))
 
     def compact(self) -> None:
         """RocksDB compaction: after `evkg reason` writes the clinical questions (millions at 1M
@@ -192,11 +218,10 @@ def write_generation(path: Path, fill: Callable[[OxigraphStore], None]) -> Path:
 def _write_generation(path: Path, fill: Callable[[OxigraphStore], None]) -> Path:
     generation = _new_generation(path)
     try:
-        store = ox.Store(str(generation))
-        fill(OxigraphStore(store, path))
-        store.flush()
-        store.optimize()
-        del store
+        with OxigraphStore(ox.Store(str(generation)), path) as store:
+            fill(store)
+            store.flush()
+            store.compact()
     except BaseException:
         shutil.rmtree(generation, ignore_errors=True)
         raise
@@ -248,15 +273,13 @@ def derive_generation(path: Path, change: Callable[[OxigraphStore], None]) -> Pa
 
 
 def _derive_generation(path: Path, change: Callable[[OxigraphStore], None]) -> Path:
-    live = OxigraphStore.open(path, read_only=True).store
-    generation = _new_generation(path)
-    live.backup(str(generation))
-    del live
+    with OxigraphStore.open(path, read_only=True) as live:
+        generation = _new_generation(path)
+        live.backup(generation)
     try:
-        store = ox.Store(str(generation))
-        change(OxigraphStore(store, path))
-        store.flush()
-        del store
+        with OxigraphStore(ox.Store(str(generation)), path) as store:
+            change(store)
+            store.flush()
     except BaseException:
         shutil.rmtree(generation, ignore_errors=True)
         raise
@@ -266,10 +289,10 @@ def _derive_generation(path: Path, change: Callable[[OxigraphStore], None]) -> P
 
 def snapshot(source: Path, target: Path) -> None:
     """Copy a store directory's live generation into a new store directory (RocksDB backup)."""
-    live = OxigraphStore.open(source, read_only=True).store
-    target.mkdir(parents=True, exist_ok=True)
-    generation = _new_generation(target)
-    live.backup(str(generation))
+    with OxigraphStore.open(source, read_only=True) as live:
+        target.mkdir(parents=True, exist_ok=True)
+        generation = _new_generation(target)
+        live.backup(generation)
     _swap(target, generation)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import urllib.parse
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +25,9 @@ import pyoxigraph as ox
 from kg.errors import QueryError, RdfInputError, StoreError
 from kg.formats import RDF_FORMATS
 from kg.namespaces import Iris
+from kg.settings import Settings
 from kg.store import dumps
-from kg.store.base import Store
+from kg.store.base import Closing, QueryResult, Store, constructed, solutions
 from kg.store.http import FORM, TIMEOUT, Http, RemoteFailed, form, portable_results
 from kg.store.lock import DEFAULT_TIMEOUT, writer_lock
 from kg.store.oxigraph import OxigraphStore, derive_generation, write_generation
@@ -70,20 +71,21 @@ class Endpoints:
         return str(Iris(self.scope).graph("")) if self.scope else ""
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any]) -> Endpoints:
-        url = str(settings["store"])
+    def from_settings(cls, settings: Settings) -> Endpoints:
+        """The endpoints and credentials the settings name (the update endpoint defaults to the query one)."""
+        url = settings.store
         return cls(
             query=url,
-            update=str(settings["store_update"] or url),
-            graph_store=str(settings["store_graph_store"]),
-            user=str(settings["store_user"]),
-            password=str(settings["store_password"]),
-            scope=str(settings["base"]),
+            update=settings.store_update or url,
+            graph_store=settings.store_graph_store,
+            user=settings.store_user,
+            password=settings.store_password,
+            scope=settings.base,
         )
 
 
 # ---------------------------------------------------------------- the store
-class RemoteStore:
+class RemoteStore(Closing):
     """A SPARQL 1.1 server used as the store; same methods as OxigraphStore (the Store protocol)."""
 
     def __init__(self, endpoints: Endpoints) -> None:
@@ -105,7 +107,7 @@ class RemoteStore:
         union_default_graph: bool = True,
         base_iri: str | None = None,
         hints: bool = False,
-    ) -> Any:
+    ) -> QueryResult:
         """Run a query on the server; results come back as pyoxigraph objects, as from OxigraphStore.
         The server gets the standard text: `hints` (kg.sparql.planner) are for the embedded engine only.
 
@@ -129,7 +131,7 @@ class RemoteStore:
         named_graphs: Sequence[str] = (),
         timeout: float | None = None,
         limit: int | None = None,
-    ) -> Any:
+    ) -> QueryResult:
         """Send a prepared query with its protocol dataset; the result as pyoxigraph objects.
 
         SELECT and ASK are asked as SPARQL JSON, CONSTRUCT and DESCRIBE as Turtle or N-Triples, and
@@ -161,7 +163,7 @@ class RemoteStore:
     def named_graphs(self) -> list[str]:
         """The store's named graphs: those under the scope IRI (cached until the next write or `refresh`)."""
         if self._dataset is None:
-            rows = self.run(prepare("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", None, None), None)
+            rows = solutions(self.run(prepare("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", None, None), None))
             names = (row["g"].value for row in rows if isinstance(row["g"], ox.NamedNode))
             self._dataset = sorted(g for g in names if g.startswith(self.endpoints.scope))
         return self._dataset
@@ -170,17 +172,22 @@ class RemoteStore:
         """Forget the cached list of graphs (another process may have written since)."""
         self._dataset = None
 
+    def close(self) -> None:
+        """Forget the cached list of graphs; no HTTP session to release: each request has its own
+        connection (kg.store.http), so the store still answers after `close`."""
+        self.refresh()
+
     def count(self, graph: str | None = None) -> int:
         """Number of triples, in one named graph or in all named graphs."""
         bindings = {"g": ox.NamedNode(graph)} if graph else None
-        rows = list(self.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", bindings=bindings))
+        rows = list(solutions(self.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", bindings=bindings)))
         return int(rows[0]["n"].value) if rows else 0
 
     def triples(self, graph: str) -> Iterator[ox.Triple]:
         """The triples of one named graph (Graph Store GET, or a CONSTRUCT without a Graph Store)."""
         if not self.endpoints.graph_store:
             query = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
-            return iter(self.query(query, bindings={"g": ox.NamedNode(graph)}))
+            return iter(constructed(self.query(query, bindings={"g": ox.NamedNode(graph)})))
         url = graph_url(self.endpoints.graph_store, graph)
         accept = "text/turtle, application/n-triples;q=0.9"
         media, body = self.http.send("GET", url, timeout=self.endpoints.timeout, Accept=accept)
@@ -212,7 +219,7 @@ class RemoteStore:
     def compact(self) -> None:
         """Nothing to do: the server organizes its own storage."""
 
-    def replace_graph(self, graph: str, triples: Iterable[Any]) -> None:
+    def replace_graph(self, graph: str, triples: Iterable[ox.Triple]) -> None:
         """Replace one named graph with pyoxigraph triples (staged, then moved)."""
         data = ox.serialize(
             (ox.Triple(t.subject, t.predicate, t.object) for t in triples), format=ox.RdfFormat.N_TRIPLES
@@ -335,14 +342,14 @@ def read_by_graph(path: Path, rdf_format: ox.RdfFormat, graph: str | None) -> di
     return {name: ox.serialize(ts, format=ox.RdfFormat.N_TRIPLES) or b"" for name, ts in groups.items()}
 
 
-def as_query_triples(body: bytes, fmt: ox.RdfFormat, base_iri: str | None) -> Any:
+def as_query_triples(body: bytes, fmt: ox.RdfFormat, base_iri: str | None) -> ox.QueryTriples:
     """A server's RDF answer as a pyoxigraph QueryTriples (through a scratch in-memory store)."""
     scratch = ox.Store()
     try:
         scratch.load(body, format=fmt, base_iri=base_iri)
     except SyntaxError as exc:
         raise RemoteFailed(f"the store answered RDF that does not parse: {exc}") from exc
-    return scratch.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+    return constructed(scratch.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"))
 
 
 def _rdf_format(media: str) -> ox.RdfFormat:
@@ -355,9 +362,9 @@ def _rdf_format(media: str) -> ox.RdfFormat:
 Location = Path | RemoteStore
 
 
-def location(settings: Mapping[str, Any]) -> Location:
+def location(settings: Settings) -> Location:
     """The configured store: a RemoteStore for an http(s) URL, else the store directory's path."""
-    return RemoteStore(Endpoints.from_settings(settings)) if is_remote(settings["store"]) else Path(settings["store"])
+    return RemoteStore(Endpoints.from_settings(settings)) if is_remote(settings.store) else Path(settings.store)
 
 
 def open_location(where: Location, *, read_only: bool = False) -> Store:
@@ -365,7 +372,7 @@ def open_location(where: Location, *, read_only: bool = False) -> Store:
     return where if isinstance(where, RemoteStore) else OxigraphStore.open(where, read_only=read_only)
 
 
-def open_store(settings: Mapping[str, Any], *, read_only: bool = False) -> Store:
+def open_store(settings: Settings, *, read_only: bool = False) -> Store:
     """The configured store, opened."""
     return open_location(location(settings), read_only=read_only)
 
