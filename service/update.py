@@ -23,23 +23,27 @@ the guarantees above (a copy made live atomically, one update at a time) can be 
 
 from __future__ import annotations
 
-import fcntl
 import hmac
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Blueprint, Response, request
 
 from kg.errors import QueryError
 from kg.namespaces import PREFIXES
+from kg.store.lock import WriterBusy, writer_lock
 from kg.store.oxigraph import OxigraphStore, derive_generation
 from service.context import Services
-from service.errors import BadRequest, Forbidden, NotImplementedHere, Unauthorized, UnsupportedMediaType
+from service.errors import (
+    BadRequest,
+    Forbidden,
+    NotImplementedHere,
+    StoreUnavailable,
+    Unauthorized,
+    UnsupportedMediaType,
+)
 from service.guard import scan, tokenize
 from service.protocol import FORM, UPDATE, Params, _iri, decode, media_type
 
-LOCK = ".update.lock"
 REMOTE_REFUSAL = (
     "this service reads a remote SPARQL store and does not forward updates to it: an update could touch "
     "any graph on that server, with the store's write credentials, and could not be made live atomically. "
@@ -74,7 +78,7 @@ class UpdateView:
         )
         check_update(text, self.services.allowlist)
         text = with_using(text, using, using_named)
-        run_update(Path(self.services.settings.store), text, request.base_url)
+        run_update(Path(self.services.settings.store), text, request.base_url, self.services.settings.writer_timeout)
         return Response(status=204)
 
     def authorize(self, header: str | None) -> None:
@@ -142,28 +146,19 @@ def with_using(text: str, using: tuple[str, ...], using_named: tuple[str, ...]) 
     return text
 
 
-@contextmanager
-def update_lock(path: Path) -> Iterator[None]:
-    """One update at a time on a store directory, across web worker processes."""
-    path.mkdir(parents=True, exist_ok=True)
-    with (path / LOCK).open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def run_update(path: Path, text: str, base_iri: str) -> None:
-    """Apply the update to a copy of the live generation and make the copy live; 400 when it fails."""
+def run_update(path: Path, text: str, base_iri: str, timeout: float) -> None:
+    """Apply the update to a copy of the live generation and make the copy live, holding the store's
+    writer lock (503 with Retry-After when another writer keeps it past `timeout`); 400 when it fails."""
 
     def change(store: OxigraphStore) -> None:
         store.update(text, base_iri=base_iri)
 
-    with update_lock(path):
-        try:
+    try:
+        with writer_lock(path, "POST /update", timeout):
             derive_generation(path, change)
-        except QueryError as exc:
-            raise BadRequest(str(exc)) from exc
-        except (RuntimeError, ValueError) as exc:
-            raise BadRequest(f"the update failed and changed nothing: {exc}") from exc
+    except WriterBusy as exc:
+        raise StoreUnavailable(str(exc), headers={"Retry-After": "5"}) from exc
+    except QueryError as exc:
+        raise BadRequest(str(exc)) from exc
+    except (RuntimeError, ValueError) as exc:
+        raise BadRequest(f"the update failed and changed nothing: {exc}") from exc

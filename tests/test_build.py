@@ -186,6 +186,8 @@ def test_a_failed_write_still_clears_what_a_killed_writer_left(writable_store: P
     running = writable_store / f"gen-20260101T000000-{os.getpid()}-2"
     for folder in (orphan, running):
         folder.mkdir()
+    dangling = writable_store / f".current-{int(dead.stdout)}"
+    dangling.symlink_to(orphan.name)
     live = (writable_store / "current").resolve()
 
     def fail(_: OxigraphStore) -> None:
@@ -195,4 +197,5 @@ def test_a_failed_write_still_clears_what_a_killed_writer_left(writable_store: P
         write_generation(writable_store, fail)
     assert not orphan.exists(), "a dead writer's generation is removed before the next one starts"
     assert running.exists(), "a live writer's generation is left to that writer"
+    assert not dangling.is_symlink(), "a killed writer's swap link is removed"
     assert (writable_store / "current").resolve() == live and live.exists()

@@ -18,8 +18,10 @@ from support_writers import HOLD_LOCK, REVIEW_LOOP, review, wait_until
 from kg.cli import main
 from kg.errors import SourceError
 from kg.sources.reviews import add_review, load_reviews, load_reviews_list
-from kg.store.oxigraph import OxigraphStore
+from kg.store.oxigraph import OxigraphStore, write_generation
+from service.app import create_app
 
+ROOT = Path(__file__).resolve().parents[1]
 HEADER = "# decisions, kept in git\nversion: 1 # the format\nreviews:\n"
 
 
@@ -129,3 +131,30 @@ def test_two_reviews_at_once_both_land(tmp_path: Path) -> None:
     found = sorted(r.conflict for r in load_reviews_list(path))
     assert found == sorted([f"{i:016x}" for i in range(15)] + [f"{i:016x}" for i in range(1000, 1015)])
     assert dt.datetime.now(dt.UTC) >= load_reviews_list(path)[-1].at
+
+
+def test_an_update_while_another_writer_holds_the_store_gets_503_with_retry_after(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    write_generation(store, lambda _: None)
+    config = {"store": str(store), "queries": str(ROOT / "queries"), "update_token": "t", "writer_timeout": 0.2}
+    client = create_app(config).test_client()
+    holder = hold_lock(store)
+    try:
+        reply = client.post(
+            "/update",
+            data="INSERT DATA { <urn:a> <urn:b> <urn:c> }",
+            content_type="application/sparql-update",
+            headers={"Authorization": "Bearer t"},
+        )
+    finally:
+        holder.communicate("")
+    assert reply.status_code == 503
+    assert reply.headers["Retry-After"] == "5"
+    assert f"pid {holder.pid}" in reply.get_json()["error"]["detail"]
+    reply = client.post(
+        "/update",
+        data="INSERT DATA { <urn:a> <urn:b> <urn:c> }",
+        content_type="application/sparql-update",
+        headers={"Authorization": "Bearer t"},
+    )
+    assert reply.status_code in (200, 204)

@@ -243,14 +243,24 @@ def _sweep(path: Path) -> None:
     live = (path / CURRENT).resolve() if (path / CURRENT).is_symlink() else None
     for generation in path.glob("gen-*"):
         parts = generation.name.split("-")
-        if generation.resolve() == live or len(parts) != 4 or not parts[2].isdigit():
-            continue
-        try:
-            os.kill(int(parts[2]), 0)
-        except ProcessLookupError:
+        if generation.resolve() != live and len(parts) == 4 and _dead(parts[2]):
             shutil.rmtree(generation, ignore_errors=True)
-        except PermissionError:  # alive, another user's
-            continue
+    for link in path.glob(f".{CURRENT}-*"):  # a swap's link, left by a writer killed before its rename
+        if _dead(link.name.rsplit("-", 1)[-1]):
+            link.unlink(missing_ok=True)
+
+
+def _dead(pid: str) -> bool:
+    """Whether no process has this pid (an alive one may be the writer, or a process reusing it)."""
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
 
 
 def _swap(path: Path, generation: Path) -> None:
