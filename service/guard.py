@@ -8,68 +8,32 @@ keywords inside strings or IRIs, and prefixed names (`SERVICE ex:endpoint`, reso
 the query's PREFIX and BASE declarations) are all handled. A SERVICE whose endpoint is a
 variable, or a prefixed name that cannot be resolved, is refused.
 
+The tokens are kg.sparql.lexer's, the ones the planner hint and the remote store read. Keywords
+written together are read apart, as pyoxigraph's parser reads them (`SERVICESILENT <x>`, `trueSERVICE`),
+and `SERVICE:name {`, a prefixed name to a lexer, is also taken as SERVICE `:name`, as the parser may.
+
 The one place where a lexer and a parser can disagree in SPARQL is `<`: an IRI, or a less-than
-in an expression (`FILTER(?a<?b)SERVICE#>` then an endpoint on the next line). An IRI token that
-contains SERVICE or FROM as a word (after a character that cannot continue a name, such as `)`
-or `.`) followed later by `#` is therefore treated as an attempt to hide one and refused; a
-plain IRI such as `<http://example.org/service#x>` is refused by the same rule (400 with a
-message), which errs on the side of safety. `<http://example.org/wasDerivedFrom#x>` or
+in an expression (`FILTER(?a<?b)SERVICE#>` then an endpoint on the next line). An IRI token is
+therefore treated as an attempt to hide syntax and refused when it holds an apostrophe (read as
+`<`, a string starts there and may run past the `>`), when a `#` in it follows SERVICE or FROM
+as a keyword, or when a long string opens after it on the line that its `#` turns into a
+comment. A plain IRI such as `<http://example.org/service#x>` is refused by the same rule (400
+with a message), which errs on the side of safety. `<http://example.org/wasDerivedFrom#x>` or
 `.../claim/quoted-from-x#quote` pass.
 """
 
 from __future__ import annotations
 
-import re
+from bisect import bisect_left
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import NamedTuple
-from urllib.parse import urljoin
 
+from kg.sparql.lexer import Token, iri_value, prefix_keywords, resolve, split_pname, tokenize
 from service.errors import BadRequest, Forbidden
-
-_PN_CHARS_BASE = (
-    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d\u2070-\u218f"
-    "\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
-)
-_PN_CHARS = _PN_CHARS_BASE + "_0-9\\-\u00b7\u0300-\u036f\u203f-\u2040"
-_PREFIX = f"(?:[{_PN_CHARS_BASE}](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?)?:"
-_LOCAL_CHAR = f"(?:[{_PN_CHARS}:]|%[0-9A-Fa-f]{{2}}|\\\\[_~.\\-!$&'()*+,;=/?#@%])"
-_LOCAL_FIRST = f"(?:[{_PN_CHARS_BASE}_:0-9]|%[0-9A-Fa-f]{{2}}|\\\\[_~.\\-!$&'()*+,;=/?#@%])"
-_LOCAL = f"(?:{_LOCAL_FIRST}(?:(?:{_LOCAL_CHAR}|\\.)*{_LOCAL_CHAR})?)?"
-
-_TOKEN = re.compile(
-    # whitespace and comments are skipped in front of each token, inside the pattern (half the
-    # matches), possessively (no backtracking); `end` takes trailing ones, so no start fails
-    r"(?:\s|#[^\r\n]*+)*+(?:"
-    + "|".join(
-        [
-            r"(?P<iri><[^<>\"{}|^`\\\x00-\x20]*>)",
-            r"(?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^\"\\]|\\.|\"(?!\"\"))*\"\"\""
-            r"|'(?:[^'\\\n\r]|\\.)*'|\"(?:[^\"\\\n\r]|\\.)*\")",
-            f"(?P<var>[?$][{_PN_CHARS}]+)",
-            f"(?P<bnode>_:[{_PN_CHARS}.]*)",
-            # a prefixed name needs a `:` after the prefix's characters: looking for it first spares
-            # every plain word the prefix pattern's backtracking
-            f"(?=[{_PN_CHARS}.]*:)(?P<pname>{_PREFIX}{_LOCAL})",
-            r"(?P<word>[A-Za-z][A-Za-z0-9_]*)",
-            r"(?P<other>\S)",
-            r"(?P<end>\Z)",
-        ]
-    )
-    + ")",
-    re.S,
-)
 
 FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
 UPDATES = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")
 GUARDED = ("SERVICE", "FROM")
-_HIDDEN = re.compile(r"(?i)(?<![A-Za-z_\-\u00b7:%])(?:service|from)(?![A-Za-z0-9_\-:])[^#]*#")
-
-
-class Token(NamedTuple):
-    kind: str
-    text: str
-    start: int = 0
 
 
 @dataclass
@@ -83,39 +47,82 @@ class QueryShape:
     hidden: list[str] = field(default_factory=list)
 
 
-def tokenize(text: str) -> list[Token]:
-    """Significant tokens of a SPARQL text (whitespace and comments dropped)."""
-    tokens = []
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup or "other"
-        if kind != "end":
-            tokens.append(Token(kind, match[kind], match.start(kind)))
-    return tokens
+@dataclass
+class _Scope:
+    """The PREFIX and BASE declarations in force at a point of the query."""
+
+    names: dict[str, str]
+    base: str | None = None
+
+    def iri(self, token: Token) -> str | None:
+        """An IRI token or prefixed name as an absolute IRI; None when it is neither or cannot resolve."""
+        if token.kind == "iri":
+            return resolve(iri_value(token.text), self.base) if self.base else iri_value(token.text)
+        if token.kind == "pname":
+            prefix, local = split_pname(token.text)
+            namespace = self.names.get(prefix)
+            return None if namespace is None else namespace + local
+        return None
 
 
 def scan(text: str, prefixes: Mapping[str, str]) -> QueryShape:
     """Scan a query's tokens for its form, SERVICE endpoints and dataset IRIs (None: unresolvable)."""
     tokens = tokenize(text)
-    names = dict(prefixes)
-    base: str | None = None
+    scope = _Scope(dict(prefixes))
     shape = QueryShape()
+    spanning = [t.start for t in tokens if t.kind in ("string", "error") and ("\n" in t.text or "\r" in t.text)]
     for i, token in enumerate(tokens):
-        if token.kind == "iri" and _HIDDEN.search(token.text):
+        if token.kind == "iri" and _hides_syntax(text, token, spanning):
             shape.hidden.append(token.text)
-        if token.kind != "word":
-            continue
-        word = token.text.upper()
-        if word == "PREFIX" and i + 2 < len(tokens) and tokens[i + 2].kind == "iri":
-            names[tokens[i + 1].text.rstrip(":")] = _resolve(tokens[i + 2], names, base) or ""
-        elif word == "BASE" and i + 1 < len(tokens) and tokens[i + 1].kind == "iri":
-            base = _resolve(tokens[i + 1], names, base)
-        elif word in FORMS or word in UPDATES:
-            _set_form(shape, word)
-        elif word == "SERVICE":
-            shape.services.append(_operand(tokens, i + 1, "SILENT", names, base))
-        elif word == "FROM":
-            shape.datasets.append(_operand(tokens, i + 1, "NAMED", names, base))
+        elif token.kind == "pname":
+            _glued_service(tokens, i, scope, shape)
+        elif token.kind == "word":
+            _keyword(tokens, i, scope, shape)
     return shape
+
+
+def _keyword(tokens: list[Token], i: int, scope: _Scope, shape: QueryShape) -> None:
+    """Take in the keyword at `i`: a declaration, the query form, a SERVICE or a FROM."""
+    word = tokens[i].keyword
+    if word == "PREFIX" and i + 2 < len(tokens) and tokens[i + 2].kind == "iri":
+        scope.names[tokens[i + 1].text.rstrip(":")] = scope.iri(tokens[i + 2]) or ""
+    elif word == "BASE" and i + 1 < len(tokens) and tokens[i + 1].kind == "iri":
+        scope.base = scope.iri(tokens[i + 1])
+    elif word in FORMS or word in UPDATES:
+        _set_form(shape, word)
+    elif word == "SERVICE":
+        shape.services.append(_operand(tokens, i + 1, "SILENT", scope))
+    elif word == "FROM":
+        shape.datasets.append(_operand(tokens, i + 1, "NAMED", scope))
+
+
+def _hides_syntax(text: str, token: Token, spanning: list[int]) -> bool:
+    """True when an IRI token may be a `<` comparison whose rest a parser reads as other syntax.
+
+    Read as `<`, an apostrophe in the IRI opens a string that may run past its `>`, and a `#` opens a
+    comment: what stands before it is syntax (SERVICE or FROM hidden there), and a long string that the
+    lexer sees opened after the `>` on that line starts in the comment, so the lines after it differ."""
+    if "'" in token.text:
+        return True
+    hash_at = token.text.find("#")
+    if hash_at < 0:
+        return False
+    if any(t.is_word(*GUARDED) for t in tokenize(token.text[1:hash_at])):
+        return True
+    later = bisect_left(spanning, token.end)
+    return later < len(spanning) and spanning[later] < _line_end(text, token.end)
+
+
+def _line_end(text: str, start: int) -> int:
+    """Where the line holding `start` ends (a comment ends there)."""
+    ends = [at for at in (text.find("\n", start), text.find("\r", start)) if at >= 0]
+    return min(ends, default=len(text))
+
+
+def _glued_service(tokens: list[Token], i: int, scope: _Scope, shape: QueryShape) -> None:
+    """`SERVICE:name {` is a prefixed name to the lexer and SERVICE `:name` to the parser: take both."""
+    if i + 1 < len(tokens) and tokens[i + 1].text == "{" and "SERVICE" in prefix_keywords(tokens[i].text):
+        shape.services.append(scope.iri(Token("pname", ":" + tokens[i].text.partition(":")[2])))
 
 
 def _set_form(shape: QueryShape, word: str) -> None:
@@ -126,32 +133,17 @@ def _set_form(shape: QueryShape, word: str) -> None:
             shape.update = word
 
 
-def _operand(
-    tokens: list[Token], at: int, optional_word: str, names: Mapping[str, str], base: str | None
-) -> str | None:
+def _operand(tokens: list[Token], at: int, optional_word: str, scope: _Scope) -> str | None:
     """The IRI after a keyword (skipping an optional SILENT / NAMED); None for a variable."""
-    if at < len(tokens) and tokens[at].kind == "word" and tokens[at].text.upper() == optional_word:
+    if at < len(tokens) and tokens[at].is_word(optional_word):
         at += 1
-    return _resolve(tokens[at], names, base) if at < len(tokens) else None
-
-
-def _resolve(token: Token, names: Mapping[str, str], base: str | None) -> str | None:
-    """An IRI token or prefixed name as an absolute IRI; None when it is neither or cannot resolve."""
-    if token.kind == "iri":
-        iri = token.text[1:-1]
-        return urljoin(base, iri) if base else iri
-    if token.kind == "pname":
-        prefix, _, local = token.text.partition(":")
-        namespace = names.get(prefix)
-        return None if namespace is None else namespace + re.sub(r"\\(.)", r"\1", local)
-    return None
+    return scope.iri(tokens[at]) if at < len(tokens) else None
 
 
 def check_query(text: str, prefixes: Mapping[str, str], allowed: Iterable[str], graphs: Collection[str]) -> QueryShape:
     """Refuse updates (403), and SERVICE / FROM naming anything not allowed (400); return the shape.
 
-    `graphs` is only looked into (never copied): at a million claims it names 40k graphs, and
-    copying it into a set on every query would cost more than the check."""
+    `graphs` is only looked into, never copied: a large store names many graphs."""
     shape = scan(text, prefixes)
     if shape.update:
         raise Forbidden(f"this endpoint is read-only: SPARQL updates ({shape.update}) are not accepted")

@@ -30,6 +30,7 @@ from flask import Blueprint, Response, request
 
 from kg.errors import QueryError
 from kg.namespaces import PREFIXES
+from kg.sparql.lexer import tokenize
 from kg.store.lock import WriterBusy, writer_lock
 from kg.store.oxigraph import OxigraphStore, derive_generation
 from service.context import Services
@@ -41,7 +42,7 @@ from service.errors import (
     Unauthorized,
     UnsupportedMediaType,
 )
-from service.guard import scan, tokenize
+from service.guard import scan
 from service.protocol import FORM, UPDATE, Params, _iri, decode, media_type
 
 REMOTE_REFUSAL = (
@@ -114,7 +115,7 @@ def _using(params: Params) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 def check_update(text: str, allowed: tuple[str, ...]) -> None:
     """Refuse LOAD (403) and SERVICE calls to endpoints not allowed (400)."""
-    if any(t.kind == "word" and t.text.upper() == "LOAD" for t in tokenize(text)):
+    if any(t.is_word("LOAD") for t in tokenize(text)):
         raise Forbidden("LOAD is not accepted: it would fetch a document from the web; send the data with INSERT DATA")
     shape = scan(text, PREFIXES)
     if shape.hidden:
@@ -131,8 +132,8 @@ def with_using(text: str, using: tuple[str, ...], using_named: tuple[str, ...]) 
     clauses = " ".join([f"USING <{g}>" for g in using] + [f"USING NAMED <{g}>" for g in using_named]) + " "
     depth, previous, offsets = 0, "", []
     for token in tokenize(text):
-        word = token.text.upper() if token.kind == "word" else ""
-        depth += {"{": 1, "}": -1}.get(token.text, 0) if token.kind == "other" else 0
+        word = token.keyword
+        depth += {"{": 1, "}": -1}.get(token.text, 0) if token.kind == "punct" else 0
         if depth == 0 and word in ("USING", "WITH"):
             raise BadRequest(
                 "the update names its dataset (USING or WITH) and the request does too "

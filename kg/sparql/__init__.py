@@ -1,1 +1,1 @@
-"""SPARQL text: named queries, results, and the planner hint for the embedded engine."""
+"""SPARQL text: its lexer, named queries, results, and the planner hint for the embedded engine."""

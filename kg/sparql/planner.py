@@ -20,43 +20,43 @@ the seed graph and compare the results.
 from __future__ import annotations
 
 import re
+from itertools import islice
 
-OPTIONAL = re.compile(r"\bOPTIONAL\s*\{", re.IGNORECASE)
-SPECIAL = re.compile(r"[#\"'<]")
-"""Where a comment, a string or an IRI may start."""
-IRI = re.compile(r"<[^<>\"{}|^`\\\s]*>")
+from kg.sparql.lexer import Token, tokenize
+
 ONE_PATTERN = re.compile(r"\s*[^\s.;,]+\s+[^\s.;,]+\s+[^\s.;,]+\s*\.?\s*")
 """Subject, predicate (an IRI, a variable or a path without spaces), object; no FILTER, no second pattern."""
+_VISIBLE = re.compile(r"\S")
 
 
-def masked(text: str, fill: str = " ") -> str:
+def masked(text: str, fill: str = " ", tokens: list[Token] | None = None) -> str:
     """The text with the insides of strings, IRIs and comments replaced by `fill` (same length), so that
     keywords and braces are found only in the query's own syntax."""
-    out = list(text)
-    i, n = 0, len(text)
-    while (special := SPECIAL.search(text, i)) is not None:
-        i = special.start()
-        c = text[i]
-        if c == "#":
-            end = text.find("\n", i)
-            end = n if end < 0 else end
-            out[i:end] = " " * (end - i)
-            i = end
-        elif c in "\"'":
-            quote = c * 3 if text.startswith(c * 3, i) else c
-            j = i + len(quote)
-            while j < n and not text.startswith(quote, j):
-                j += 2 if text[j] == "\\" else 1
-            end = min(j + len(quote), n)
-            out[i:end] = fill * (end - i)
-            i = end
-        elif c == "<" and (match := IRI.match(text, i)):
-            end = match.end()
-            out[i + 1 : end - 1] = fill * (end - i - 2)
-            i = end
-        else:
-            i += 1
-    return "".join(out)
+    parts, at = [], 0
+    for token in tokenize(text) if tokens is None else tokens:
+        parts += [_VISIBLE.sub(" ", text[at : token.start]), _masked_token(token, fill)]
+        at = token.end
+    parts.append(_VISIBLE.sub(" ", text[at:]))  # between tokens: whitespace and comments
+    return "".join(parts)
+
+
+def _masked_token(token: Token, fill: str) -> str:
+    """A string (or an unterminated one) filled in whole, an IRI inside its brackets, others as written."""
+    if token.kind in ("string", "error"):
+        return fill * len(token.text)
+    if token.kind == "iri":
+        return "<" + fill * (len(token.text) - 2) + ">"
+    return token.text
+
+
+def _flat_optional(tokens: list[Token], at: int) -> tuple[int, int, int, int] | None:
+    """For `OPTIONAL {` at `at` with no brace before its `}`: where it starts, its group's inside, its end."""
+    if not tokens[at].is_word("OPTIONAL") or at + 1 >= len(tokens) or tokens[at + 1].text != "{":
+        return None
+    close = next((t for t in islice(tokens, at + 2, None) if t.kind == "punct" and t.text in ("{", "}")), None)
+    if close is None or close.text == "{":
+        return None  # a nested group: left as written
+    return tokens[at].start, tokens[at + 1].end, close.start, close.end
 
 
 def lateral_optionals(text: str, *, single: bool = False) -> str:
@@ -67,17 +67,13 @@ def lateral_optionals(text: str, *, single: bool = False) -> str:
     row can lose to one hash join, see BENCHMARKS.md)."""
     if "optional" not in text.lower():
         return text  # most queries: nothing to scan (this runs on every /sparql query)
-    syntax = masked(text)
-    solid = masked(text, "x") if single else syntax  # strings and IRIs as one token each
+    tokens = tokenize(text)
+    solid = masked(text, "x", tokens) if single else text  # strings and IRIs as one token each
     edits: list[tuple[int, int]] = []
-    for match in OPTIONAL.finditer(syntax):
-        close = syntax.find("}", match.end())
-        opened = syntax.find("{", match.end())
-        if close < 0 or 0 <= opened < close:
-            continue  # a nested group: left as written
-        if single and not ONE_PATTERN.fullmatch(solid[match.end() : close]):
-            continue
-        edits.append((match.start(), close + 1))
+    for at in range(len(tokens)):
+        found = _flat_optional(tokens, at)
+        if found and (not single or ONE_PATTERN.fullmatch(solid[found[1] : found[2]])):
+            edits.append((found[0], found[3]))
     for start, end in reversed(edits):
         text = f"{text[:start]}LATERAL {{ {text[start:end]} }}{text[end:]}"
     return text

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from kg.errors import QueryError, StoreError
-from kg.store.remote_sparql import resolve
+from kg.sparql.lexer import resolve
 
 TIMEOUT = 600.0
 """Seconds to wait for the remote server's whole answer to one request (unless told otherwise)."""

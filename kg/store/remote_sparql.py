@@ -1,15 +1,15 @@
 """SPARQL text for a remote store: the query form, the prologue, parameters bound as a VALUES block,
 and a protocol request's dataset made exact on servers that do not apply it as the standard says.
 
-A small lexer (IRIs, strings, comments, variables, names) finds the places to edit, so keywords
-inside strings, IRIs or comments are never mistaken for syntax; bound values are written from
-pyoxigraph's serialization of RDF terms (validated IRIs, escaped literals), never from raw text.
+The SPARQL lexer (kg.sparql.lexer) finds the places to edit, so keywords inside strings, IRIs or
+comments are never mistaken for syntax; bound values are written from pyoxigraph's serialization
+of RDF terms (validated IRIs, escaped literals), never from raw text.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,34 +17,19 @@ import pyoxigraph as ox
 
 from kg.errors import QueryError
 from kg.namespaces import PREFIXES
+from kg.sparql.lexer import Token, iri_value, resolve, split_pname, tokenize
 
-_TOKEN = re.compile(
-    r"(?P<ws>\s+)|(?P<comment>#[^\r\n]*)|(?P<iri><[^<>\"{}|^`\\\x00-\x20]*>)"
-    r"|(?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^\"\\]|\\.|\"(?!\"\"))*\"\"\""
-    r"|'(?:[^'\\\n\r]|\\.)*'|\"(?:[^\"\\\n\r]|\\.)*\")"
-    r"|(?P<var>[?$]\w+)|(?P<word>(?:[A-Za-z_][\w\-.]*)?:(?:[\w\-.:%]|\\.)*(?<!\.)|[A-Za-z_]\w*)|(?P<other>.)",
-    re.S,
-)
 _VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
 NO_GRAPH = "urn:x-evidencekg:no-graph"
 """A graph name that is never written: the protocol's stand-in for an empty list of graphs."""
 
 
-def tokens(text: str) -> Iterator[re.Match[str]]:
-    """Significant lexical tokens of a SPARQL text (whitespace and comments skipped)."""
-    return (m for m in _TOKEN.finditer(text) if m.lastgroup not in ("ws", "comment"))
-
-
-def _is_word(match: re.Match[str], *words: str) -> bool:
-    return match.lastgroup == "word" and match.group().upper() in words
-
-
 def query_form(text: str) -> str:
     """SELECT, CONSTRUCT, DESCRIBE or ASK: the first query-form keyword of the text."""
-    for match in tokens(text):
-        if _is_word(match, *_FORMS):
-            return match.group().upper()
+    for token in tokenize(text):
+        if token.is_word(*_FORMS):
+            return token.keyword
     raise QueryError("malformed SPARQL query: no SELECT, CONSTRUCT, DESCRIBE or ASK")
 
 
@@ -68,22 +53,12 @@ def values_clause(bindings: Mapping[str, Any]) -> str:
 def bind_values(text: str, bindings: Mapping[str, Any]) -> str:
     """Put a VALUES block at the start of the query's WHERE group, where it binds the whole pattern."""
     seen_where = False
-    for match in tokens(text):
-        if _is_word(match, "WHERE"):
+    for token in tokenize(text):
+        if token.is_word("WHERE"):
             seen_where = True
-        elif match.group() == "{" and (seen_where or query_form(text) in ("SELECT", "ASK")):
-            return f"{text[: match.end()]} {values_clause(bindings)} {text[match.end() :]}"
+        elif token.text == "{" and (seen_where or query_form(text) in ("SELECT", "ASK")):
+            return f"{text[: token.end]} {values_clause(bindings)} {text[token.end :]}"
     raise QueryError("cannot bind parameters: the query has no WHERE clause")
-
-
-def resolve(iri: str, base: str | None) -> str | None:
-    """An IRI reference resolved against a base (RFC 3987, by pyoxigraph's parser); None if it cannot be."""
-    triple = f"<{iri}> <urn:x:p> <urn:x:o> .".encode()
-    try:
-        [quad] = ox.parse(triple, format=ox.RdfFormat.N_TRIPLES if base is None else ox.RdfFormat.TURTLE, base_iri=base)
-    except (SyntaxError, ValueError):
-        return None
-    return str(quad.subject.value)
 
 
 @dataclass(frozen=True)
@@ -99,10 +74,12 @@ class Prologue:
     def expand(self, token: str) -> str | None:
         """An IRI token or prefixed name of the body as an absolute IRI (None: neither, or unknown prefix)."""
         if token.startswith("<"):
-            return resolve(token[1:-1], self.base)
-        prefix, colon, local = token.partition(":")
+            return resolve(iri_value(token), self.base)
+        if ":" not in token:
+            return None
+        prefix, local = split_pname(token)
         namespace = dict(self.prefixes).get(prefix) or (PREFIXES.get(prefix) if prefix not in self.declared else None)
-        return namespace + re.sub(r"\\(.)", r"\1", local) if colon and namespace else None
+        return namespace + local if namespace else None
 
     @property
     def declared(self) -> set[str]:
@@ -119,20 +96,20 @@ class Prologue:
 
 def read_prologue(text: str, base_iri: str | None) -> Prologue:
     """Split off the prologue, resolving each declaration against the base in force where it stands."""
-    base, prefixes, found = base_iri, [], list(tokens(text))
+    base, prefixes, found = base_iri, [], tokenize(text)
     at = 0
     while at < len(found):
-        match = found[at]
-        if _is_word(match, "BASE") and at + 1 < len(found) and found[at + 1].lastgroup == "iri":
-            base = resolve(found[at + 1].group()[1:-1], base) or base
+        token = found[at]
+        if token.is_word("BASE") and at + 1 < len(found) and found[at + 1].kind == "iri":
+            base = resolve(iri_value(found[at + 1].text), base) or base
             at += 2
-        elif _is_word(match, "PREFIX") and at + 2 < len(found) and found[at + 2].lastgroup == "iri":
-            iri = found[at + 2].group()[1:-1]
-            prefixes.append((found[at + 1].group().rstrip(":"), resolve(iri, base) or iri))
+        elif token.is_word("PREFIX") and at + 2 < len(found) and found[at + 2].kind == "iri":
+            iri = iri_value(found[at + 2].text)
+            prefixes.append((found[at + 1].text.rstrip(":"), resolve(iri, base) or iri))
             at += 3
         else:
             break
-    start = found[at].start() if at < len(found) else len(text)
+    start = found[at].start if at < len(found) else len(text)
     return Prologue(base, tuple(prefixes), text[start:], text[:start].count("\n"))
 
 
@@ -145,20 +122,20 @@ def prepare(text: str, bindings: Mapping[str, Any] | None, base_iri: str | None)
 
 def dataset_clauses(prologue: Prologue) -> tuple[str, list[str], list[str]]:
     """The body without its FROM / FROM NAMED clauses, and the graphs they name (default, named)."""
-    found = list(tokens(prologue.body))
+    found = tokenize(prologue.body)
     cuts: list[tuple[int, int]] = []
     default: list[str] = []
     named: list[str] = []
-    for at, match in enumerate(found):
-        if not _is_word(match, "FROM"):
+    for at, token in enumerate(found):
+        if not token.is_word("FROM"):
             continue
-        is_named = at + 1 < len(found) and _is_word(found[at + 1], "NAMED")
+        is_named = at + 1 < len(found) and found[at + 1].is_word("NAMED")
         operand = found[at + 1 + is_named] if at + 1 + is_named < len(found) else None
-        iri = prologue.expand(operand.group()) if operand else None
+        iri = prologue.expand(operand.text) if operand else None
         if operand is None or iri is None:
             raise QueryError("malformed SPARQL query: FROM and FROM NAMED need an IRI")
         (named if is_named else default).append(iri)
-        cuts.append((match.start(), operand.end()))
+        cuts.append((token.start, operand.end))
     body = prologue.body
     for start, end in reversed(cuts):
         body = body[:start] + body[end:]
@@ -171,26 +148,26 @@ def exclude_graphs(prologue: Prologue, body: str, named: Collection[str]) -> str
     Both match nothing, as the standard says of a graph outside the dataset; Virtuoso 7.2.5 instead
     answers such a pattern as one solution with nothing bound (ASK true, COUNT(*) 1).
     """
-    found = list(tokens(body))
+    found = tokenize(body)
     edits: list[tuple[int, int, str]] = []
-    for at, match in enumerate(found):
-        if not _is_word(match, "GRAPH") or at + 2 >= len(found) or found[at + 2].group() != "{":
+    for at, token in enumerate(found):
+        if not token.is_word("GRAPH") or at + 2 >= len(found) or found[at + 2].text != "{":
             continue
-        iri = prologue.expand(found[at + 1].group()) if found[at + 1].lastgroup != "var" else None
+        iri = prologue.expand(found[at + 1].text) if found[at + 1].kind in ("iri", "pname") else None
         end = _closing_brace(found, at + 2)
         if iri is None or iri in named or end is None:
             continue
-        edits += [(found[end].start(), found[end].start(), " FILTER(false) "), (match.start(), found[at + 1].end(), "")]
+        edits += [(found[end].start, found[end].start, " FILTER(false) "), (token.start, found[at + 1].end, "")]
     for start, end, text in sorted(edits, reverse=True):
         body = body[:start] + text + body[end:]
     return body
 
 
-def _closing_brace(found: Sequence[re.Match[str]], opening: int) -> int | None:
+def _closing_brace(found: Sequence[Token], opening: int) -> int | None:
     depth = 0
     for at in range(opening, len(found)):
-        if found[at].lastgroup == "other":
-            depth += {"{": 1, "}": -1}.get(found[at].group(), 0)
+        if found[at].kind == "punct":
+            depth += {"{": 1, "}": -1}.get(found[at].text, 0)
             if depth == 0:
                 return at
     return None
