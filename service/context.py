@@ -84,6 +84,8 @@ class Services:
     def read(self) -> Store:
         """The store for the service's own (bounded) queries, reopened after a rebuild."""
         with self._lock:
+            if isinstance(self.store, LiveStore):
+                self.store.follow()  # an idle web process lets go of a superseded generation too
             return self.store.get()
 
     def close(self) -> None:

@@ -24,6 +24,9 @@ from service.worker import READY, Job, Outcome
 
 log = logging.getLogger(__name__)
 STARTUP_SECONDS = 60.0
+RETRY_SECONDS = 0.5
+MAX_RETRY_SECONDS = 10.0
+"""A worker that cannot start is replaced after a pause that doubles up to this."""
 WORKER_MAIN = "from service.worker import main; main()"
 _ERRORS: dict[int, type[ServiceError]] = {400: BadRequest, 507: ResultTooLarge}
 
@@ -55,6 +58,8 @@ class QueryPool:
         self._idle: queue.Queue[Worker] = queue.Queue()
         self._lock = threading.Lock()
         self._started = False
+        self._closed = threading.Event()
+        self._backoff = RETRY_SECONDS
 
     def start(self) -> None:
         """Start the workers (once); they get ready in the background."""
@@ -116,10 +121,18 @@ class QueryPool:
         except (EOFError, OSError):
             message = None
         if message == READY:
+            self._backoff = RETRY_SECONDS
             self._idle.put(worker)
             return
-        log.error("query worker did not start: %s", message or "no answer")
+        log.error("query worker did not start: %s; retrying in %g s", message or "no answer", self._backoff)
         self._kill(worker)
+        self._retry()
+
+    def _retry(self) -> None:
+        """Start a replacement after a growing pause, unless the pool was closed meanwhile."""
+        pause, self._backoff = self._backoff, min(self._backoff * 2, MAX_RETRY_SECONDS)
+        if not self._closed.wait(pause):
+            self._spawn()
 
     def _replace(self, worker: Worker) -> None:
         self._kill(worker)
@@ -133,7 +146,8 @@ class QueryPool:
         self.stats.pids.discard(worker.process.pid)
 
     def close(self) -> None:
-        """Stop every idle worker (busy ones stop when their pipe closes)."""
+        """Stop every idle worker (busy ones stop when their pipe closes) and any retry."""
+        self._closed.set()
         while True:
             try:
                 self._kill(self._idle.get_nowait())

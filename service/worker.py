@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import threading
 import time
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
@@ -19,6 +20,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from kg.errors import StoreError
 from kg.namespaces import PREFIXES
 from kg.sparql.planner import lateral_optionals
 from kg.store.base import QueryResult
@@ -26,6 +28,8 @@ from kg.store.oxigraph import CURRENT, OxigraphStore
 from service.negotiation import OX_RDF, OX_RESULTS
 
 READY = "ready"
+FOLLOW_SECONDS = 1.0
+"""How often an idle process checks whether another generation became live."""
 
 
 @dataclass(frozen=True)
@@ -78,31 +82,67 @@ class BoundedBuffer:
 
 
 class LiveStore:
-    """The store's live generation, reopened read-only when `evkg build` or `reason` swaps it."""
+    """The store's live generation, read-only, following each swap by `evkg build`, `reason` or /update.
 
-    def __init__(self, path: Path) -> None:
+    `exclusive`: one thread reads (a query worker), so the superseded store is closed at once; else
+    (the web process's threads) it is dropped, and released when the last thread using it is done.
+    A follower thread (`follow`) makes an idle process let go of a superseded generation too.
+    """
+
+    def __init__(self, path: Path, *, exclusive: bool = False) -> None:
         self.path = path
         self.location = str(path)
+        self.exclusive = exclusive
         self._target = ""
         self._store: OxigraphStore | None = None
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+        self._follower: threading.Thread | None = None
 
     def get(self) -> OxigraphStore:
-        target = os.path.realpath(self.path / CURRENT)
-        if self._store is None or target != self._target:
-            self._store = OxigraphStore.open(self.path, read_only=True)
-            self._target = target
-        return self._store
+        """The live generation's store, reopened when another generation became live."""
+        with self._lock:
+            if self._store is None or os.path.realpath(self.path / CURRENT) != self._target:
+                self._switch()
+            assert self._store is not None
+            return self._store
+
+    def _switch(self) -> None:
+        fresh = OxigraphStore.open(self.path, read_only=True)
+        old, self._store, self._target = self._store, fresh, str(fresh.generation)
+        if old is not None and self.exclusive:
+            old.close()
+
+    def refresh(self) -> None:
+        """Follow a swap now if a store is open (an idle process lets go of the old generation)."""
+        with self._lock:
+            if self._store is not None and os.path.realpath(self.path / CURRENT) != self._target:
+                self._switch()
+
+    def follow(self, interval: float = FOLLOW_SECONDS) -> None:
+        """Refresh every `interval` seconds in a daemon thread, until `close()` (started once)."""
+        with self._lock:
+            if self._follower is None:
+                self._follower = threading.Thread(target=self._follow, args=(interval,), daemon=True)
+                self._follower.start()
+
+    def _follow(self, interval: float) -> None:
+        while not self._stopped.wait(interval):
+            with contextlib.suppress(StoreError):
+                self.refresh()
 
     def generation(self) -> str:
         """The live generation's directory: it changes when a build or reason makes a new one live."""
         return str((self.path / CURRENT).resolve())
 
     def close(self) -> None:
-        """Release the store (RocksDB closes while the interpreter is still whole)."""
-        if self._store is not None:
-            self._store.close()
-        self._store = None
-        self._target = ""
+        """Release the store (RocksDB closes while the interpreter is still whole) and stop following."""
+        self._stopped.set()
+        with self._lock:
+            if self._store is not None:
+                self._store.close()
+            self._store = None
+            self._target = ""
 
 
 def planned_query(store: ox.Store, job: Job) -> QueryResult:
@@ -161,25 +201,42 @@ def serialize(result: QueryResult, job: Job, out: BoundedBuffer) -> str:
 
 
 def serve(path: str, conn: Connection) -> None:
-    """The worker's main loop: open the store, say ready, answer jobs until the pipe closes."""
-    live = LiveStore(Path(path))
+    """The worker's main loop: open the store, say ready, answer jobs until the pipe closes; while
+    idle, follow the live generation so that a superseded one is let go of within seconds."""
+    live = LiveStore(Path(path), exclusive=True)
     try:
         live.get()
-    except Exception as exc:  # noqa: BLE001 - reported to the parent, which logs it
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, which logs it and retries
         conn.send(f"cannot open the store: {exc}")
         return
     conn.send(READY)
-    while True:
-        try:
-            job = conn.recv()
-        except (EOFError, OSError):
-            return
-        started = time.perf_counter()
-        try:
-            outcome = execute(live.get().store, job)
-        except Exception as exc:  # noqa: BLE001 - our fault: the parent answers 500
-            outcome = Outcome(500, detail=f"the query worker failed: {type(exc).__name__}: {exc}")
-        conn.send(replace(outcome, seconds=time.perf_counter() - started))
+    try:
+        while (job := next_job(conn, live)) is not None:
+            conn.send(answer(live, job))
+    finally:
+        live.close()
+
+
+def next_job(conn: Connection, live: LiveStore) -> Job | None:
+    """The next job from the web process (None when the pipe closes), refreshing the store while idle."""
+    try:
+        while not conn.poll(FOLLOW_SECONDS):
+            with contextlib.suppress(StoreError):
+                live.refresh()
+        job: Job = conn.recv()
+        return job
+    except (EOFError, OSError):
+        return None
+
+
+def answer(live: LiveStore, job: Job) -> Outcome:
+    """Run one job on the live generation, timed; a failure of ours is a 500 outcome, not a crash."""
+    started = time.perf_counter()
+    try:
+        outcome = execute(live.get().store, job)
+    except Exception as exc:  # noqa: BLE001 - our fault: the parent answers 500
+        outcome = Outcome(500, detail=f"the query worker failed: {type(exc).__name__}: {exc}")
+    return replace(outcome, seconds=time.perf_counter() - started)
 
 
 def main(argv: list[str] | None = None) -> None:

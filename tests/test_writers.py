@@ -15,11 +15,14 @@ import pytest
 from click.testing import CliRunner
 from support_writers import HOLD_LOCK, REVIEW_LOOP, review, wait_until
 
+from kg.bench import update_load
 from kg.cli import main
 from kg.errors import SourceError
 from kg.sources.reviews import add_review, load_reviews, load_reviews_list
 from kg.store.oxigraph import OxigraphStore, write_generation
 from service.app import create_app
+from service.pool import QueryPool
+from service.worker import Job
 
 ROOT = Path(__file__).resolve().parents[1]
 HEADER = "# decisions, kept in git\nversion: 1 # the format\nreviews:\n"
@@ -158,3 +161,35 @@ def test_an_update_while_another_writer_holds_the_store_gets_503_with_retry_afte
         headers={"Authorization": "Bearer t"},
     )
     assert reply.status_code in (200, 204)
+
+
+def test_a_generation_stays_until_its_last_reader_closes_it(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    write_generation(store, lambda s: s.update("INSERT DATA { <urn:a> <urn:b> <urn:c> }"))
+    reader = OxigraphStore.open(store, read_only=True)
+    old = reader.generation
+    write_generation(store, lambda _: None)
+    assert old is not None and old.exists(), "a generation a reader holds outlives the swap"
+    assert reader.count() == 1, "and still reads"
+    reader.close()
+    assert not old.exists(), "its last reader deletes it"
+
+
+def test_an_idle_query_worker_lets_go_of_a_superseded_generation(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    write_generation(store, lambda _: None)
+    old = (store / "current").resolve()
+    pool = QueryPool(store, 1, 30)
+    try:
+        pool.run(Job("ASK {}", None, None, "json", "turtle", 1000))
+        write_generation(store, lambda _: None)
+        assert old.exists(), "the worker still holds it"
+        wait_until(lambda: not old.exists(), timeout=30)
+    finally:
+        pool.close()
+
+
+def test_readers_and_writers_on_update_lose_nothing(tmp_path: Path) -> None:
+    tally = update_load.run(tmp_path, seconds=4, writers=3, readers=3)
+    assert tally.reads > 0 and tally.writes > 0
+    assert (tally.read_errors, tally.lost_writes) == (0, 0), tally.errors

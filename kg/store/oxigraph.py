@@ -21,6 +21,7 @@ from kg.sparql.planner import lateral_optionals
 from kg.store import dumps
 from kg.store.base import Closing, QueryResult, Store
 from kg.store.bulkload import BulkWriter
+from kg.store.leases import Lease, lease_live, reap
 from kg.store.lock import writer_lock
 
 CURRENT = "current"
@@ -30,9 +31,10 @@ CURRENT = "current"
 class OxigraphStore(Closing):
     """A pyoxigraph store opened from a store directory's live generation; `close()` or `with` releases it."""
 
-    def __init__(self, store: ox.Store, path: Path | None = None) -> None:
+    def __init__(self, store: ox.Store, path: Path | None = None, lease: Lease | None = None) -> None:
         self._store: ox.Store | None = store
         self.path = path
+        self._lease = lease
 
     @property
     def store(self) -> ox.Store:
@@ -42,8 +44,16 @@ class OxigraphStore(Closing):
         return self._store
 
     def close(self) -> None:
-        """Let go of the pyoxigraph store: RocksDB closes its files when the last reference goes."""
+        """Let go of the pyoxigraph store and of its generation's lease (which may delete a superseded one)."""
         self._store = None
+        if self._lease is not None:
+            self._lease.release()
+            self._lease = None
+
+    @property
+    def generation(self) -> Path | None:
+        """The generation directory this store reads (None for a store not opened from a directory)."""
+        return self._lease.generation if self._lease else None
 
     @classmethod
     def open(cls, path: Path, *, read_only: bool = False) -> OxigraphStore:
@@ -51,11 +61,14 @@ class OxigraphStore(Closing):
         live = path / CURRENT
         if not live.exists():
             raise StoreError(f"no store at {path}: run `evkg build` first (or pass --store PATH)")
+        lease = lease_live(live)
         try:
-            store = ox.Store.read_only(str(live.resolve())) if read_only else ox.Store(str(live.resolve()))
+            where = str(lease.generation)
+            store = ox.Store.read_only(where) if read_only else ox.Store(where)
         except (OSError, RuntimeError) as exc:
+            lease.release()
             raise StoreError(f"cannot open the store at {path}: {exc}") from exc
-        return cls(store, path)
+        return cls(store, path, lease)
 
     @classmethod
     def in_memory(cls) -> OxigraphStore:
@@ -244,7 +257,7 @@ def _sweep(path: Path) -> None:
     for generation in path.glob("gen-*"):
         parts = generation.name.split("-")
         if generation.resolve() != live and len(parts) == 4 and _dead(parts[2]):
-            shutil.rmtree(generation, ignore_errors=True)
+            reap(generation)
     for link in path.glob(f".{CURRENT}-*"):  # a swap's link, left by a writer killed before its rename
         if _dead(link.name.rsplit("-", 1)[-1]):
             link.unlink(missing_ok=True)
@@ -273,7 +286,7 @@ def _swap(path: Path, generation: Path) -> None:
     os.replace(link, live)
     for old in path.glob("gen-*"):
         if old != generation:
-            shutil.rmtree(old, ignore_errors=True)
+            reap(old)  # left for its last reader when one still reads it
 
 
 def derive_generation(path: Path, change: Callable[[OxigraphStore], None]) -> Path:
