@@ -31,7 +31,7 @@ WORKER_MAIN = "from service.worker import main; main()"
 _ERRORS: dict[int, type[ServiceError]] = {400: BadRequest, 507: ResultTooLarge}
 
 
-@dataclass
+@dataclass(eq=False)
 class Worker:
     process: subprocess.Popen[bytes]
     conn: Connection
@@ -59,6 +59,7 @@ class QueryPool:
         self._lock = threading.Lock()
         self._started = False
         self._closed = threading.Event()
+        self._workers: set[Worker] = set()
         self._backoff = RETRY_SECONDS
 
     def start(self) -> None:
@@ -111,6 +112,8 @@ class QueryPool:
         self.stats.started += 1
         self.stats.pids.add(process.pid)
         worker = Worker(process, Connection(parent.detach()))
+        with self._lock:
+            self._workers.add(worker)
         threading.Thread(target=self._await_ready, args=(worker,), daemon=True).start()
 
     def _await_ready(self, worker: Worker) -> None:
@@ -139,6 +142,8 @@ class QueryPool:
         self._spawn()
 
     def _kill(self, worker: Worker) -> None:
+        with self._lock:
+            self._workers.discard(worker)
         worker.process.kill()
         worker.process.wait(5)
         worker.conn.close()
@@ -146,13 +151,12 @@ class QueryPool:
         self.stats.pids.discard(worker.process.pid)
 
     def close(self) -> None:
-        """Stop every idle worker (busy ones stop when their pipe closes) and any retry."""
+        """Stop every worker, busy ones included (their query is abandoned), and any retry."""
         self._closed.set()
-        while True:
-            try:
-                self._kill(self._idle.get_nowait())
-            except queue.Empty:
-                return
+        with self._lock:
+            workers = list(self._workers)
+        for worker in workers:
+            self._kill(worker)
 
     def health(self) -> dict[str, Any]:
         return {

@@ -203,6 +203,7 @@ def serialize(result: QueryResult, job: Job, out: BoundedBuffer) -> str:
 def serve(path: str, conn: Connection) -> None:
     """The worker's main loop: open the store, say ready, answer jobs until the pipe closes; while
     idle, follow the live generation so that a superseded one is let go of within seconds."""
+    watch_parent(os.getppid())
     live = LiveStore(Path(path), exclusive=True)
     try:
         live.get()
@@ -215,6 +216,18 @@ def serve(path: str, conn: Connection) -> None:
             conn.send(answer(live, job))
     finally:
         live.close()
+
+
+def watch_parent(parent: int) -> None:
+    """Exit as soon as the web process that started this worker is gone, even in the middle of a
+    query (the query runs without Python's lock, so this thread keeps running)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(FOLLOW_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def next_job(conn: Connection, live: LiveStore) -> Job | None:
