@@ -70,6 +70,9 @@ def handles_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             lines.append(f"{len(exc.problems)} error(s); nothing was written.")
         except EvkgError as exc:
             lines = [f"error: {exc}"]
+        except OSError as exc:  # the environment: a full disk, a file that cannot be written
+            where = f" ({exc.filename})" if exc.filename else ""
+            lines = [f"error: cannot read or write{where}: {exc.strerror or exc}"]
         for line in lines:
             click.secho(line, fg="red" if line.startswith("error") else None, err=True)
         sys.exit(EXIT_ERROR)

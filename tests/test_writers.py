@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -193,3 +194,24 @@ def test_readers_and_writers_on_update_lose_nothing(tmp_path: Path) -> None:
     tally = update_load.run(tmp_path, seconds=4, writers=3, readers=3)
     assert tally.reads > 0 and tally.writes > 0
     assert (tally.read_errors, tally.lost_writes) == (0, 0), tally.errors
+
+
+def test_an_export_that_cannot_be_written_exits_2_and_leaves_no_file(seed_store: Path, tmp_path: Path) -> None:
+    """The file size limit makes the write fail as a full disk does: an OSError in the middle of it."""
+    output = tmp_path / "dump.nq"
+    evkg = str(Path(sys.executable).with_name("evkg"))
+    result = subprocess.run(
+        [evkg, "export", "--format", "nquads", "-o", str(output), "--store", str(seed_store)],
+        capture_output=True,
+        text=True,
+        preexec_fn=small_files,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "error: cannot read or write" in result.stderr and "Traceback" not in result.stderr
+    assert not output.exists() and not list(tmp_path.glob("dump.nq*"))
+
+
+def small_files() -> None:
+    """In the child: files may not grow past 64 KiB, and a write past that fails instead of killing it."""
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (65536, 65536))
