@@ -64,13 +64,15 @@ class Tally:
 
 
 def post(url: str, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
-    """POST and return (status, body); HTTP errors are answers, not exceptions."""
+    """POST and return (status, body); HTTP errors are answers, and no answer is status 0."""
     request = urllib.request.Request(url, body, {"Content-Type": content_type, **(headers or {})})
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()
+    except (urllib.error.URLError, OSError) as exc:  # no answer at all: status 0
+        return 0, str(exc).encode()
 
 
 def writer(base: str, name: str, tally: Tally, until: float) -> None:
