@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
 import socket
@@ -11,8 +10,11 @@ import subprocess
 import time
 from pathlib import Path
 
+from kg.processes import die_with_parent
+
+__all__ = ["HOST", "die_with_parent", "free_port", "port_open", "stop_group", "wait_port"]
+
 HOST = "127.0.0.1"
-PR_SET_PDEATHSIG = 1
 
 
 def free_port() -> int:
@@ -39,16 +41,6 @@ def wait_port(port: int, process: subprocess.Popen[bytes], seconds: float, what:
             return
         time.sleep(0.2)
     raise RuntimeError(f"{what} did not listen on port {port} within {seconds:.0f} s")
-
-
-def die_with_parent() -> None:
-    """For `Popen(preexec_fn=...)`: the child gets SIGTERM when the process that started it dies, even by
-    SIGKILL (Linux; elsewhere nothing), so no server outlives a benchmark that was killed outright."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (OSError, AttributeError):
-        pass
 
 
 def stop_group(process: subprocess.Popen[bytes], grace: float = 15) -> None:

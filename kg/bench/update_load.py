@@ -91,7 +91,6 @@ def writer(base: str, name: str, tally: Tally, until: float) -> None:
             tally.note("write_refusals", f"update {status}: {body[:200]!r}")
 
 
-
 def reader(base: str, tally: Tally, until: float) -> None:
     """Ask /sparql until `until`; anything but a 200 with a count is a read error."""
     body = urllib.parse.urlencode({"query": READ}).encode()

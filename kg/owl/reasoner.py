@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import io
 import logging
-from collections.abc import Iterable
+import os
+import shutil
+import signal
+import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 from rdflib import Graph
 from rdflib.namespace import OWL
 
+from kg.processes import die_with_parent, is_dead
+
 log = logging.getLogger(__name__)
 
 Reasoner = Literal["hermit", "pellet"]
+TEMP_PREFIX = "evkg-reasoner-"
 
 
 @dataclass
@@ -56,12 +66,40 @@ def classify(graphs: Iterable[Graph], reasoner: Reasoner = "hermit") -> Reasoner
     )
     run = owlready2.sync_reasoner_hermit if reasoner == "hermit" else owlready2.sync_reasoner_pellet
     try:
-        with ontology:
+        with ontology, contained():
             run(world, infer_property_values=False, debug=0)
     except owlready2.OwlReadyInconsistentOntologyError as exc:
         return ReasonerReport(reasoner, consistent=False, message=str(exc).strip().splitlines()[-1])
     unsatisfiable = sorted(c.iri for c in world.inconsistent_classes() if c.iri != str(OWL.Nothing))
     return ReasonerReport(reasoner, True, unsatisfiable, _closure(world))
+
+
+@contextlib.contextmanager
+def contained() -> Iterator[None]:
+    """While the reasoner runs, its Java process is killed if this process dies, and its temporary
+    input file lives in a folder of this process's: removed afterwards, or by the next run when this
+    one was killed. (owlready2 passes `_subprocess_kargs` to its Java call and writes the input with
+    `tempfile`.)"""
+    import owlready2.reasoning
+
+    sweep_folders()
+    folder = tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-")
+    arguments, saved = owlready2.reasoning._subprocess_kargs, tempfile.tempdir
+    arguments["preexec_fn"] = functools.partial(die_with_parent, signal.SIGKILL)
+    tempfile.tempdir = folder
+    try:
+        yield
+    finally:
+        tempfile.tempdir = saved
+        arguments.pop("preexec_fn", None)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def sweep_folders() -> None:
+    """Remove the temporary folders of reasoner runs whose process is gone."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{TEMP_PREFIX}*"):
+        if is_dead(folder.name.removeprefix(TEMP_PREFIX).split("-", 1)[0]):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _closure(world: object) -> set[tuple[str, str]]:

@@ -16,6 +16,7 @@ import pyoxigraph as ox
 from kg.errors import QueryError, RdfInputError, StoreError
 from kg.formats import RDF_FORMATS
 from kg.namespaces import PREFIXES
+from kg.processes import is_dead
 from kg.rdf.ntriples import Graph
 from kg.sparql.planner import lateral_optionals
 from kg.store import dumps
@@ -256,24 +257,11 @@ def _sweep(path: Path) -> None:
     live = (path / CURRENT).resolve() if (path / CURRENT).is_symlink() else None
     for generation in path.glob("gen-*"):
         parts = generation.name.split("-")
-        if generation.resolve() != live and len(parts) == 4 and _dead(parts[2]):
+        if generation.resolve() != live and len(parts) == 4 and is_dead(parts[2]):
             reap(generation)
     for link in path.glob(f".{CURRENT}-*"):  # a swap's link, left by a writer killed before its rename
-        if _dead(link.name.rsplit("-", 1)[-1]):
+        if is_dead(link.name.rsplit("-", 1)[-1]):
             link.unlink(missing_ok=True)
-
-
-def _dead(pid: str) -> bool:
-    """Whether no process has this pid (an alive one may be the writer, or a process reusing it)."""
-    if not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:  # alive, another user's
-        return False
-    return False
 
 
 def _swap(path: Path, generation: Path) -> None:
