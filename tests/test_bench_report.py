@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 
 from kg.bench.data import as_json, from_json
+from kg.bench.figures import exponent, geomean, growth, ratio_value
 from kg.bench.harness import BenchOptionError, SizeResult, Step, measure, options_from, rules_seconds
 from kg.bench.peerbench import TIMEOUT, Case, CorpusSummary, Options, PeerRun, Timing, candidates
 from kg.bench.peers import Load, server_timing
-from kg.bench.report import document, exponent, geomean, growth, ratio_value, write_document
+from kg.bench.report import document, write_document
 from kg.bench.steps import service_steps
 from kg.bench.synthetic import Corpus
 from kg.bench.targets import target_rows
