@@ -26,6 +26,7 @@ from virtuoso_server import VirtuosoServer, as_rdflib
 
 from kg.audit import ConflictRecord, load_conflicts
 from kg.build import build
+from kg.cli import main
 from kg.errors import QueryError, StoreError
 from kg.project import Project
 from kg.settings import load_settings
@@ -34,7 +35,6 @@ from kg.store.http import portable_results
 from kg.store.oxigraph import OxigraphStore
 from kg.store.remote import RemoteStore, is_remote, location
 from kg.store.remote_sparql import NO_GRAPH, bind_values, prepare, protocol_query, query_form
-from kg.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -21,8 +21,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from kg.store.oxigraph import snapshot, write_generation
 from kg.cli import main as evkg
+from kg.store.oxigraph import snapshot, write_generation
 
 from .serving import free_port, spawn_serve, stop, wait_for_health
 
