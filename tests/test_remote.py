@@ -183,8 +183,6 @@ def test_a_named_query_runs_remotely_with_a_bound_parameter(virtuoso: VirtuosoSe
 def test_a_failed_build_leaves_the_old_graphs_and_no_staging_graphs(
     remote: RemoteStore, project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from kg import build as build_module
-
     before = {g: remote.count(g) for g in remote.named_graphs()}
     calls = []
 
@@ -197,7 +195,7 @@ def test_a_failed_build_leaves_the_old_graphs_and_no_staging_graphs(
     original = RemoteStore._upload
     monkeypatch.setattr(RemoteStore, "_upload", failing_upload)
     with pytest.raises(OSError, match="network down"):
-        build_module.build(project, remote, shapes=False)
+        build(project, remote, shapes=False)
     assert {g: remote.count(g) for g in remote.named_graphs()} == before
 
 
