@@ -12,12 +12,11 @@ import urllib.parse
 import pyoxigraph as ox
 import pytest
 from SPARQLWrapper import CSV, JSON, POST, TURTLE, XML, SPARQLWrapper
-from test_service_support import (
+from support import (
     MAX_REQUEST_BYTES,
     LiveServer,
     Reply,
     assert_error_shape,
-    live_server,
 )
 
 BASE = "https://w3id.org/evidencekg/"
@@ -28,8 +27,9 @@ FORM = "application/x-www-form-urlencoded"
 
 
 @pytest.fixture(scope="module")
-def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
-    return live_server(request, tmp_path_factory)
+def server(live_server: LiveServer) -> LiveServer:
+    """The session's server on the reasoned seeds (tests/conftest.py)."""
+    return live_server
 
 
 def send(server: LiveServer, method: str, query: str, accept: str | None = None, **extra: str) -> Reply:

@@ -11,13 +11,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 import time
 import urllib.parse
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +25,14 @@ from click.testing import CliRunner
 from flask.testing import FlaskClient
 from rdflib.compare import isomorphic
 from SPARQLWrapper import CSV, JSON, POST, TSV, TURTLE, XML, SPARQLWrapper
+from support import (
+    REMOTE_QUERY_TIMEOUT,
+    UPDATE_TOKEN,
+    LiveServer,
+    Reply,
+    assert_error_shape,
+    wait_until,
+)
 from test_service_protocol import (
     ASK_CLAIMS,
     CONSTRUCT_SOURCES,
@@ -39,22 +45,16 @@ from test_service_protocol import (
     RESULT_TYPES,
     send,
 )
-from test_service_support import (
-    LiveServer,
-    Reply,
-    assert_error_shape,
-    serve_env,
-)
 from virtuoso_server import VirtuosoServer, as_rdflib
-from w3c.serving import free_port, spawn_serve, wait_for_health
+from w3c.serving import free_port
 
 from kg.audit import load_conflicts
+from kg.cli import main
 from kg.settings import load_settings
 from kg.sparql.queries import QueryRegistry
 from kg.store.oxigraph import OxigraphStore
 from kg.store.remote import RemoteStore, location
 from service import create_app
-from kg.cli import main
 from service.context import SERVICE_QUERIES
 from service.linked_data import describe
 
@@ -62,12 +62,10 @@ pytestmark = pytest.mark.virtuoso
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = "https://w3id.org/evidencekg/"
-QUERY_TIMEOUT = 3.0
-TOKEN = "remote-update-token"
 OUTSIDE = "http://www.openlinksw.com/schemas/virtrdf#"
 """One of Virtuoso's own graphs: on the server, never in the dataset."""
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f FILTER(STR(?c) < STR(?f)) }"
-"""About 40 million comparisons over the seeds: minutes on Virtuoso, far past QUERY_TIMEOUT."""
+"""About 40 million comparisons over the seeds: minutes on Virtuoso, far past REMOTE_QUERY_TIMEOUT."""
 XSD = "http://www.w3.org/2001/XMLSchema#"
 PATHS = "property paths (`+`, `*`) over a default graph of several graphs: nodes counted once per graph, or missed"
 UNBOUND = "an unbound variable in STR(), = or CONCAT raises no error, so COALESCE and IF take other branches"
@@ -93,20 +91,9 @@ EXAMPLES = [
 
 # ------------------------------------------------------------------ fixtures
 @pytest.fixture(scope="module")
-def remote(virtuoso: VirtuosoServer) -> str:
-    """The seeds built and reasoned into Virtuoso with `evkg build --store URL` and `evkg reason --store URL`."""
-    url = virtuoso.settings["EVKG_STORE"]
-    credentials = {k: v for k, v in virtuoso.settings.items() if k != "EVKG_STORE"}
-    env = {"EVKG_SOURCES": None, "EVKG_BASE": None, "EVKG_STORE": None, **credentials}
-    cwd = os.getcwd()
-    os.chdir(ROOT)
-    try:
-        for command in ("build", "reason"):
-            done = CliRunner().invoke(main, [command, "--store", url], env=env, catch_exceptions=False)
-            assert done.exit_code == 0, done.output
-    finally:
-        os.chdir(cwd)
-    return url
+def remote(virtuoso_seeds: str) -> str:
+    """The seeds built and reasoned into Virtuoso (the session's, tests/conftest.py): its endpoint's URL."""
+    return virtuoso_seeds
 
 
 @pytest.fixture(scope="module")
@@ -116,17 +103,9 @@ def embedded(reasoned_seeds: OxigraphStore) -> OxigraphStore:
 
 
 @pytest.fixture(scope="module")
-def server(remote: str, virtuoso: VirtuosoServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """`evkg serve --store URL` (gunicorn, one web worker, two query slots) in front of the Virtuoso."""
-    folder = tmp_path_factory.mktemp("serve-remote")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = serve_env(url, **virtuoso.settings, EVKG_UPDATE_TOKEN=TOKEN, EVKG_QUERY_TIMEOUT=str(QUERY_TIMEOUT))
-    process = spawn_serve(remote, port, env, folder / "serve.log")  # type: ignore[arg-type]  # a URL is a store
-    wait_for_health(url, process, folder / "serve.log")
-    live = LiveServer(url, folder, process, folder / "serve.log", env)
-    yield live
-    live.stop()
+def server(remote_server: LiveServer) -> LiveServer:
+    """The session's `evkg serve --store URL` in front of the Virtuoso (tests/conftest.py)."""
+    return remote_server
 
 
 def raw(virtuoso: VirtuosoServer, query: str, accept: str = "application/sparql-results+json", **dataset: str) -> Reply:
@@ -324,14 +303,14 @@ def test_a_malformed_query_gets_400_with_the_stores_message(server: LiveServer) 
 def test_a_query_past_the_timeout_gets_503_and_the_service_keeps_answering(server: LiveServer) -> None:
     reply = server.request("/sparql?" + urllib.parse.urlencode({"query": SLOW}), timeout=60)
     assert "EVKG_QUERY_TIMEOUT" in assert_error_shape(reply, 503)["detail"]
-    assert QUERY_TIMEOUT <= reply.seconds < QUERY_TIMEOUT + 5
+    assert REMOTE_QUERY_TIMEOUT <= reply.seconds < REMOTE_QUERY_TIMEOUT + 5
     replies = (send(server, "get", COUNT_SOURCES) for _ in range(3))  # Virtuoso may still be busy with it
     assert any(reply.status == 200 and count(reply) == 2 for reply in replies)
     assert server.get("/health").json()["query_workers"]["timeouts"] >= 1
 
 
 def test_update_is_refused_with_501_on_a_remote_store(server: LiveServer) -> None:
-    headers = {"Content-Type": "application/sparql-update", "Authorization": f"Bearer {TOKEN}"}
+    headers = {"Content-Type": "application/sparql-update", "Authorization": f"Bearer {UPDATE_TOKEN}"}
     reply = server.request("/update", method="POST", data=b"CLEAR ALL", headers=headers)
     assert "does not forward updates" in assert_error_shape(reply, 501)["detail"]
     assert count(send(server, "get", "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")) == 6
@@ -403,14 +382,9 @@ def test_void_health_and_dumps_describe_the_remote_graphs(server: LiveServer, em
     assert Counter(q.graph_name.value for q in quads) == Counter(sizes)
 
 
-def wait_for_graphs(server: LiveServer, expected: int, seconds: float = 15) -> int:
-    deadline, graphs = time.monotonic() + seconds, -1
-    while time.monotonic() < deadline:
-        graphs = server.get("/health").json()["graphs"]
-        if graphs == expected:
-            break
-        time.sleep(0.5)
-    return int(graphs)
+def graphs(server: LiveServer) -> int:
+    """How many graphs the service sees in its store now (from /health)."""
+    return int(server.get("/health").json()["graphs"])
 
 
 def test_a_graph_written_to_the_store_shows_without_a_restart(server: LiveServer, virtuoso: VirtuosoServer) -> None:
@@ -419,12 +393,12 @@ def test_a_graph_written_to_the_store_shows_without_a_restart(server: LiveServer
     graph = f"{BASE}graph/written-while-serving"
     store.load_bytes(b"<http://example.org/a> <http://example.org/b> <http://example.org/c> .\n", graph=graph)
     try:
-        assert wait_for_graphs(server, 7) == 7
+        assert wait_until(lambda: graphs(server) == 7, 15, "the written graph in /health")
         query = "ASK { GRAPH ?g { <http://example.org/a> ?p ?o } }"
         assert send(server, "get", query).json()["boolean"] is True
     finally:
         store.update(f"DROP SILENT GRAPH <{graph}>")
-    assert wait_for_graphs(server, 6) == 6
+    assert wait_until(lambda: graphs(server) == 6, 15, "the dropped graph gone from /health")
 
 
 # ------------------------------------------------------------------ Virtuoso's deviations, repaired by the service

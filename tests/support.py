@@ -1,38 +1,59 @@
-"""Shared by the test_service_* modules: one real gunicorn server per test session, and an HTTP helper.
+"""Helpers the tests import (this module holds no tests): an HTTP client for a real `evkg serve`,
+the environment it runs with, the one error shape and polling with a deadline. The fixtures that
+use them live in tests/conftest.py.
 
-The server (`evkg serve`, one web worker with 8 threads and 2 query workers) runs on a free
-loopback port against a store built and reasoned from the seeds in a temporary directory, with
-low limits so the tests can reach them: a 2 s query timeout, 300 kB results, 20 kB requests. It
-is started on first use and stopped when the session ends. (This module holds no tests; the
-fixtures live here because the service's tests own only test_service_* files.)
+The test servers (`evkg serve`: one web worker with 8 threads and 2 query workers) run on a free
+loopback port with low limits so the tests can reach them: a 2 s query timeout (3 s in front of
+Virtuoso, which is slower), 300 kB results, 20 kB requests.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import Message
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-import pytest
 from w3c.serving import free_port, spawn_serve, stop, wait_for_health
 
-from kg.build import build
-from kg.conflicts import reason
-from kg.project import Project
-
 ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+BASE = "https://w3id.org/evidencekg/"
 QUERY_TIMEOUT = 2.0
+REMOTE_QUERY_TIMEOUT = 3.0
 MAX_RESULT_BYTES = 300_000
 MAX_REQUEST_BYTES = 20_000
-_KEY = pytest.StashKey["LiveServer"]()
+UPDATE_TOKEN = "remote-update-token"
+T = TypeVar("T")
+
+
+def wait_until(predicate: Callable[[], T], timeout: float, what: str = "the condition") -> T:
+    """Poll `predicate` until it returns something true and return that; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not hold within {timeout:g} s (last: {value!r})")
+        time.sleep(0.05)  # the polling interval: the deadline above bounds the wait
+
+
+def copy_fixtures(target: Path, *names: str) -> Path:
+    """A sources directory at `target` made of fixture folders (copied, so a test may edit them)."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        shutil.copytree(FIXTURES / name, target, dirs_exist_ok=True)
+    return target
 
 
 @dataclass
@@ -93,24 +114,6 @@ class LiveServer:
         stop(self.process)
 
 
-def seed_store(path: Path) -> Path:
-    """Build and reason the seeds into `path` (the conflicts graph included)."""
-    from kg.settings import load_settings
-
-    settings = load_settings(environ={})
-    settings.update(
-        {
-            k: str(ROOT / v)
-            for k, v in settings.items()
-            if k in ("sources", "vocabulary", "ontology", "shapes", "queries", "reviews")
-        }
-    )
-    project = Project.from_settings(settings)
-    build(project, path)
-    reason(project, path, Path(settings["reviews"]), "hermit")
-    return path
-
-
 def serve_env(url: str, **settings: str) -> dict[str, str]:
     """The environment the test servers run with (small limits, one web worker, two query slots)."""
     env = {
@@ -129,25 +132,15 @@ def serve_env(url: str, **settings: str) -> dict[str, str]:
     return env
 
 
-def start_server(store: Path, log: Path) -> LiveServer:
+def start_server(store: Path | str, log: Path, **settings: str) -> LiveServer:
+    """`evkg serve` on a free port in front of `store` (a directory or a SPARQL endpoint's URL), ready."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = serve_env(url)
+    env = serve_env(url, **settings)
     log.parent.mkdir(parents=True, exist_ok=True)
-    process = spawn_serve(store, port, env, log)
+    process = spawn_serve(store, port, env, log)  # type: ignore[arg-type]  # a URL is a store too
     wait_for_health(url, process, log)
-    return LiveServer(url, store, process, log, env)
-
-
-def live_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
-    """The session's server: started on first use, stopped when the session ends."""
-    stash = request.config.stash
-    if _KEY not in stash:
-        folder = tmp_path_factory.mktemp("service")
-        server = start_server(seed_store(folder / "store"), folder / "serve.log")
-        stash[_KEY] = server
-        request.config.add_cleanup(server.stop)
-    return stash[_KEY]
+    return LiveServer(url, store if isinstance(store, Path) else log.parent, process, log, env)
 
 
 def assert_error_shape(reply: Reply, status: int) -> dict[str, Any]:
