@@ -1,50 +1,39 @@
 """The service on a remote store: a private Virtuoso (tests/virtuoso_server.py) gets the seeds through
 `evkg build --store URL` and `evkg reason --store URL`, then `evkg serve --store URL` runs as a real
-gunicorn process in front of it. SPARQLWrapper and plain HTTP check that the service answers as on
-the embedded store: the named queries give the same rows, every format and error status of the
-protocol, a resource dereferences to the same triples, /api/conflicts lists the same conflicts.
-The Virtuoso deviations the service repairs are pinned here, each with what Virtuoso answers itself.
+gunicorn process in front of it (the session fixtures `virtuoso_seeds` and `remote_server` of
+tests/conftest.py). The protocol itself (formats, dataset parameters, error statuses, the named
+queries) is tested on both backends in tests/test_service_protocol.py; here is what only a remote
+store has: a resource dereferences to the same triples as on the embedded store, /api/conflicts
+lists the same conflicts, a store that is slow, cut short or down, and the Virtuoso deviations the
+service repairs, each pinned with what Virtuoso answers itself.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
-import re
 import time
 import urllib.parse
 import urllib.request
 from collections import Counter
-from pathlib import Path
-from typing import Any
 
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 from flask.testing import FlaskClient
 from rdflib.compare import isomorphic
-from SPARQLWrapper import CSV, JSON, POST, TSV, TURTLE, XML, SPARQLWrapper
 from support import (
+    BASE,
     REMOTE_QUERY_TIMEOUT,
+    ROOT,
     UPDATE_TOKEN,
     LiveServer,
     Reply,
     assert_error_shape,
+    count,
     wait_until,
 )
-from test_service_protocol import (
-    ASK_CLAIMS,
-    CONSTRUCT_SOURCES,
-    COUNT_SOURCES,
-    ERRORS,
-    GRAPH_TYPES,
-    METHODS,
-    RDF_PARSERS,
-    RESULT_PARSERS,
-    RESULT_TYPES,
-    send,
-)
+from test_service_protocol import COUNT_SOURCES, OUTSIDE, RDF_PARSERS, send
 from virtuoso_server import VirtuosoServer, as_rdflib
 from w3c.serving import free_port
 
@@ -60,33 +49,8 @@ from service.linked_data import describe
 
 pytestmark = pytest.mark.virtuoso
 
-ROOT = Path(__file__).resolve().parents[1]
-BASE = "https://w3id.org/evidencekg/"
-OUTSIDE = "http://www.openlinksw.com/schemas/virtrdf#"
-"""One of Virtuoso's own graphs: on the server, never in the dataset."""
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f FILTER(STR(?c) < STR(?f)) }"
 """About 40 million comparisons over the seeds: minutes on Virtuoso, far past REMOTE_QUERY_TIMEOUT."""
-XSD = "http://www.w3.org/2001/XMLSchema#"
-PATHS = "property paths (`+`, `*`) over a default graph of several graphs: nodes counted once per graph, or missed"
-UNBOUND = "an unbound variable in STR(), = or CONCAT raises no error, so COALESCE and IF take other branches"
-VIRTUOSO_WRONG = {
-    "claims-with-quotes": PATHS,
-    "contraindications-and-cautions": f"{PATHS}; {UNBOUND}",
-    "doses-and-durations": PATHS,
-    "effect-estimates": f"{PATHS}; {UNBOUND}",
-    "term-hierarchy": f"{PATHS}; {UNBOUND}",
-    "evidence-findings": UNBOUND,
-    "sources": "BOUND() answers 1 (xsd:integer), not true",
-    "intervention-across-sources": "SP030, an aggregate in ORDER BY does not compile, so the service answers 400",
-    "recommendations-for-condition": "the query does not compile (SP031 internal error), so the service answers 400",
-}
-"""Named queries Virtuoso 7.2.5 answers wrongly: no service can repair these (queries/ could avoid them)."""
-EXAMPLES = [
-    pytest.param(q.name, marks=pytest.mark.xfail(strict=True, reason=f"Virtuoso 7.2.5: {VIRTUOSO_WRONG[q.name]}"))
-    if q.name in VIRTUOSO_WRONG
-    else q.name
-    for q in QueryRegistry(ROOT / "queries").examples()
-]
 
 
 # ------------------------------------------------------------------ fixtures
@@ -121,165 +85,7 @@ def raw(virtuoso: VirtuosoServer, query: str, accept: str = "application/sparql-
         return Reply(error.code, error.headers, error.read())
 
 
-def client(url: str) -> SPARQLWrapper:
-    wrapper = SPARQLWrapper(url + "/sparql")
-    wrapper.setTimeout(30)
-    return wrapper
-
-
-# ------------------------------------------------------------------ comparing results
-def term_key(value: dict[str, str]) -> tuple[str, ...]:
-    """A SPARQL JSON term, comparable across stores: blank nodes alike, whole decimals as integers
-    (Virtuoso stores `"1.0"^^xsd:decimal` as `"1"^^xsd:integer`, see tests/test_remote.py)."""
-    kind, text, datatype = value["type"], value["value"], value.get("datatype", "")
-    if kind == "bnode":
-        return ("bnode",)
-    if datatype == XSD + "decimal" and re.fullmatch(r"-?\d+(\.0*)?", text):
-        text, datatype = str(int(float(text))), XSD + "integer"
-    return (kind, text, datatype, value.get("xml:lang", ""))
-
-
-def concatenated(query: str) -> set[str]:
-    """The variables a query binds with GROUP_CONCAT."""
-    return set(re.findall(r"GROUP_CONCAT\s*\([^()]*\)\s*AS\s*\?(\w+)", query, flags=re.I))
-
-
-def solutions(document: dict[str, Any], query: str) -> Counter[tuple[tuple[str, tuple[str, ...]], ...]]:
-    """SPARQL JSON results as a multiset of rows, GROUP_CONCAT results compared as sets of parts.
-
-    Their order is unspecified; pyoxigraph keeps a language tag all parts share where the standard
-    (and Virtuoso) give a simple literal (a known pyoxigraph failure, see tests/w3c/runner.py), and
-    leaves the result unbound where there is nothing to concatenate, where Virtuoso gives "".
-    """
-    grouped = concatenated(query)
-    rows: Counter[tuple[tuple[str, tuple[str, ...]], ...]] = Counter()
-    for binding in document["results"]["bindings"]:
-        row = []
-        for name, value in sorted(binding.items()):
-            if name in grouped:
-                if value["value"]:
-                    row.append((name, ("concatenated", *sorted(value["value"].split(" | ")))))
-            else:
-                row.append((name, term_key(value)))
-        rows[tuple(row)] += 1
-    return rows
-
-
-# ------------------------------------------------------------------ the named queries, through SPARQLWrapper
-@pytest.mark.parametrize("name", EXAMPLES)
-def test_the_named_queries_give_the_same_rows_as_the_embedded_store(
-    server: LiveServer, embedded: OxigraphStore, name: str
-) -> None:
-    text = QueryRegistry(ROOT / "queries").resolve(name).text
-    wrapper = client(server.url)
-    wrapper.setQuery(text)
-    wrapper.setReturnFormat(JSON)
-    there = wrapper.queryAndConvert()
-    here = json.loads(embedded.query(text).serialize(format=ox.QueryResultsFormat.JSON) or b"{}")
-    assert there["head"]["vars"] == here["head"]["vars"]
-    assert solutions(there, text) == solutions(here, text)
-
-
-# ------------------------------------------------------------------ the protocol: methods, formats, dataset
-@pytest.mark.parametrize("method", METHODS)
-@pytest.mark.parametrize(("accept", "expected"), RESULT_TYPES)
-def test_select_results_in_every_negotiated_format(server: LiveServer, method: str, accept: str, expected: str) -> None:
-    reply = send(server, method, COUNT_SOURCES, accept)
-    assert reply.status == 200, reply.text
-    assert reply.content_type == expected
-    if expected == "text/csv":
-        assert list(csv.reader(io.StringIO(reply.text))) == [["n"], ["2"]]
-    else:
-        rows = list(ox.parse_query_results(reply.body, format=RESULT_PARSERS[expected]))
-        assert int(rows[0]["n"].value) == 2
-
-
-@pytest.mark.parametrize("method", METHODS)
-@pytest.mark.parametrize(("accept", "expected"), GRAPH_TYPES)
-def test_construct_results_in_every_negotiated_format(
-    server: LiveServer, method: str, accept: str, expected: str
-) -> None:
-    reply = send(server, method, CONSTRUCT_SOURCES, accept)
-    assert reply.status == 200, reply.text
-    assert reply.content_type == expected
-    triples = list(ox.parse(reply.body, format=RDF_PARSERS[expected]))
-    assert {t.subject.value for t in triples} == {
-        f"{BASE}id/source/droracle-back-spasm",
-        f"{BASE}id/source/livestrong-back-spasm",
-    }
-
-
-@pytest.mark.parametrize(("fmt", "media"), [(JSON, None), (XML, None), (CSV, None), (TSV, None)])
-@pytest.mark.parametrize("method", ["GET", POST])
-def test_sparqlwrapper_reads_every_results_format(server: LiveServer, method: str, fmt: str, media: None) -> None:
-    wrapper = client(server.url)
-    wrapper.setMethod(method)
-    wrapper.setQuery(
-        "SELECT DISTINCT ?id WHERE { ?s a/rdfs:subClassOf evkg:Source ; dcterms:identifier ?id } ORDER BY ?id"
-    )
-    wrapper.setReturnFormat(fmt)
-    result = wrapper.queryAndConvert()
-    if fmt == JSON:
-        ids = [b["id"]["value"] for b in result["results"]["bindings"]]
-    elif fmt == XML:
-        ids = [node.firstChild.data for node in result.getElementsByTagName("literal")]
-    else:
-        ids = [line.split("\t" if fmt == TSV else ",")[0].strip('"') for line in result.decode().splitlines()[1:]]
-    assert ids == ["droracle-back-spasm", "livestrong-back-spasm"]
-
-
-def test_sparqlwrapper_construct_and_ask(server: LiveServer) -> None:
-    wrapper = client(server.url)
-    wrapper.setQuery(CONSTRUCT_SOURCES)
-    wrapper.setReturnFormat(TURTLE)
-    assert len(list(ox.parse(wrapper.queryAndConvert(), format=ox.RdfFormat.TURTLE))) == 2
-    wrapper.setQuery(ASK_CLAIMS)
-    wrapper.setReturnFormat(JSON)
-    assert wrapper.queryAndConvert() == {"head": {}, "boolean": True}
-
-
-def count(reply: Reply) -> int:
-    assert reply.status == 200, reply.text
-    return int(reply.json()["results"]["bindings"][0]["n"]["value"])
-
-
-def test_the_dataset_parameters_pick_graphs_as_on_the_embedded_store(server: LiveServer) -> None:
-    recommendations = "SELECT (COUNT(*) AS ?n) WHERE { ?s a evkg:Recommendation }"
-    everything = count(send(server, "get", recommendations))
-    one = count(
-        send(server, "get", recommendations, **{"default-graph-uri": f"{BASE}graph/source/livestrong-back-spasm"})
-    )
-    assert 0 < one < everything
-    assert count(send(server, "direct", recommendations, **{"default-graph-uri": f"{BASE}graph/ontology"})) == 0
-    named = send(
-        server,
-        "form",
-        "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
-        **{"named-graph-uri": f"{BASE}graph/vocabulary"},
-    )
-    assert [b["g"]["value"] for b in named.json()["results"]["bindings"]] == [f"{BASE}graph/vocabulary"]
-    assert count(send(server, "get", "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")) == 6
-
-
-def test_no_query_answers_the_service_description_with_the_remote_graphs(server: LiveServer) -> None:
-    reply = server.get("/sparql", "text/turtle")
-    assert reply.status == 200
-    names = {
-        t.object.value for t in ox.parse(reply.body, format=ox.RdfFormat.TURTLE) if t.predicate.value.endswith("#name")
-    }
-    assert f"{BASE}graph/conflicts" in names and len(names) == 6
-
-
-# ------------------------------------------------------------------ errors: the embedded path's statuses and shape
-@pytest.mark.parametrize(("method", "path", "data", "headers", "status", "phrase"), ERRORS)
-def test_every_error_has_the_embedded_status_and_shape(
-    server: LiveServer, method: str, path: str, data: bytes | None, headers: dict[str, str], status: int, phrase: str
-) -> None:
-    reply = server.request(path, method=method, data=data, headers=headers)
-    error = assert_error_shape(reply, status)
-    assert phrase.lower() in error["detail"].lower()
-
-
+# ------------------------------------------------------------------ errors only a remote store has
 @pytest.mark.parametrize(
     ("query", "phrase"),
     [
@@ -492,16 +298,6 @@ def test_virtuoso_fails_a_query_on_an_expression_error_and_the_service_says_400(
     query = "SELECT (1/0 AS ?x) WHERE {}"
     assert raw(virtuoso, query).status == 500
     assert "Division by 0" in assert_error_shape(send(server, "get", query), 400)["detail"]
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="Virtuoso 7.2.5 answers a GRAPH ?g whose ?g is fixed to a graph outside the dataset (VALUES, BIND, "
-    "FILTER =) as one empty solution; the service repairs only GRAPH with a constant IRI",
-)
-def test_a_graph_variable_fixed_outside_the_dataset_matches_nothing(server: LiveServer) -> None:
-    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ <{OUTSIDE}> }} GRAPH ?g {{ ?s ?p ?o }} }}"
-    assert count(send(server, "get", query)) == 0
 
 
 # ------------------------------------------------------------------ a store that is cut short, slow or down
