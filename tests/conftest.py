@@ -1,14 +1,16 @@
-"""Shared fixtures: the seed dataset and store are built once per session, in temp folders."""
+"""Shared fixtures, built once per session in temp folders: the seed dataset, its store, the seeds
+reasoned (embedded and in a private Virtuoso), and one `evkg serve` in front of each. Session
+fixtures are for reading: a test that writes copies the store (`writable_store`) or builds its own."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, replace
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from support import REMOTE_QUERY_TIMEOUT, UPDATE_TOKEN, LiveServer, copy_fixtures, start_server
 from virtuoso_server import VirtuosoServer, start
 
 from kg.build import Dataset, assemble, build
@@ -19,7 +21,6 @@ from kg.settings import load_settings
 from kg.store.oxigraph import OxigraphStore, snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 @pytest.fixture(scope="session")
@@ -44,12 +45,32 @@ def seed_store(project: Project, tmp_path_factory: pytest.TempPathFactory) -> Pa
 
 
 @pytest.fixture(scope="session")
-def reasoned_seeds(project: Project, seed_store: Path, tmp_path_factory: pytest.TempPathFactory) -> OxigraphStore:
-    """The seeds built and reasoned in the embedded store: what a remote store must match."""
+def reasoned_seed_store(project: Project, seed_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store directory with the seeds built and reasoned (HermiT and the conflict rules, no reviews),
+    once per session. Read-only use: `snapshot` it to a new directory before writing."""
     path = tmp_path_factory.mktemp("reasoned-seeds") / "store"
     snapshot(seed_store, path)
-    reason(project, path, tmp_path_factory.mktemp("reviews") / "none.yaml")
-    return OxigraphStore.open(path, read_only=True)
+    report = reason(project, path, tmp_path_factory.mktemp("reviews") / "none.yaml")
+    assert report.findings == [], report.findings
+    return path
+
+
+@pytest.fixture(scope="session")
+def reasoned_seeds(reasoned_seed_store: Path) -> OxigraphStore:
+    """The reasoned seeds, opened read-only: what the service and a remote store must match."""
+    return OxigraphStore.open(reasoned_seed_store, read_only=True)
+
+
+@pytest.fixture(scope="session")
+def live_server(reasoned_seed_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One `evkg serve` (gunicorn) for the session on its own copy of the reasoned seeds, stopped at the end.
+    For tests that read; a test may derive a new generation of its store (same triples) and must leave
+    its query workers idle."""
+    folder = tmp_path_factory.mktemp("service")
+    snapshot(reasoned_seed_store, folder / "store")
+    server = start_server(folder / "store", folder / "serve.log")
+    yield server
+    server.stop()
 
 
 @pytest.fixture
@@ -64,14 +85,7 @@ def writable_store(seed_store: Path, tmp_path: Path) -> Path:
 def sources_dir(tmp_path: Path) -> Callable[..., Path]:
     """Make a sources directory from fixture folders (copied so tests may edit them)."""
 
-    def make(*names: str) -> Path:
-        target = tmp_path / "sources"
-        target.mkdir(exist_ok=True)
-        for name in names:
-            shutil.copytree(FIXTURES / name, target, dirs_exist_ok=True)
-        return target
-
-    return make
+    return lambda *names: copy_fixtures(tmp_path / "sources", *names)
 
 
 @pytest.fixture
@@ -94,5 +108,33 @@ def evkg(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
 def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtuosoServer]:
     """A private Virtuoso on loopback for the session (installed through apt-get when missing), stopped at the end."""
     server = start(tmp_path_factory.mktemp("virtuoso"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def virtuoso_seeds(virtuoso: VirtuosoServer) -> str:
+    """The seeds built and reasoned into the session's Virtuoso with `evkg build --store URL` and
+    `evkg reason --store URL`; its SPARQL endpoint's URL. Tests that write there remove what they add."""
+    url = virtuoso.settings["EVKG_STORE"]
+    credentials = {k: v for k, v in virtuoso.settings.items() if k != "EVKG_STORE"}
+    env = {"EVKG_SOURCES": None, "EVKG_BASE": None, "EVKG_STORE": None, **credentials}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(ROOT)
+        for command in ("build", "reason"):
+            done = CliRunner().invoke(main, [command, "--store", url], env=env, catch_exceptions=False)
+            assert done.exit_code == 0, done.output
+    return url
+
+
+@pytest.fixture(scope="session")
+def remote_server(
+    virtuoso_seeds: str, virtuoso: VirtuosoServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """`evkg serve --store URL` (gunicorn, one web worker, two query slots) in front of the Virtuoso, for
+    the session: a 3 s query timeout and an update token (which a remote store refuses)."""
+    folder = tmp_path_factory.mktemp("serve-remote")
+    settings = {**virtuoso.settings, "EVKG_UPDATE_TOKEN": UPDATE_TOKEN, "EVKG_QUERY_TIMEOUT": str(REMOTE_QUERY_TIMEOUT)}
+    server = start_server(virtuoso_seeds, folder / "serve.log", **settings)
     yield server
     server.stop()

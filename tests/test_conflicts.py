@@ -1,11 +1,16 @@
-"""Conflict rules on purpose-built sources: each rule fires where it should, each trap stays quiet."""
+"""Conflict rules on purpose-built sources: each rule fires where it should, each trap stays quiet.
+
+Building and reasoning (HermiT) takes seconds, so each fixture folder is built once for the module
+and the seeds once for the session (tests/conftest.py); the tests only read the findings."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from support import copy_fixtures
 
 from kg.audit import ConflictRecord, Filters, apply_filters, load_conflicts
 from kg.build import build
@@ -17,17 +22,19 @@ from kg.store.oxigraph import OxigraphStore
 Derive = Callable[..., list[ConflictRecord]]
 
 
-@pytest.fixture
-def derive(sources_dir: Callable[..., Path], project_with: Callable[[Path], Project], tmp_path: Path) -> Derive:
-    """Build fixture folders into a fresh store, reason, and return every finding."""
+@pytest.fixture(scope="module")
+def derive(project: Project, tmp_path_factory: pytest.TempPathFactory) -> Derive:
+    """Build fixture folders into a fresh store (at `store`, or in a new folder), reason, and return
+    every finding."""
 
-    def run(*folders: str, reviews: Path | None = None) -> list[ConflictRecord]:
-        project = project_with(sources_dir(*folders))
-        store = tmp_path / "store"
-        build(project, store)
-        report = reason(project, store, reviews or tmp_path / "reviews.yaml")
+    def run(*folders: str, reviews: Path | None = None, store: Path | None = None) -> list[ConflictRecord]:
+        folder = tmp_path_factory.mktemp("derive")
+        project_here = replace(project, sources=copy_fixtures(folder / "sources", *folders))
+        store = store or folder / "store"
+        build(project_here, store)
+        report = reason(project_here, store, reviews or folder / "reviews.yaml")
         assert report.findings == []
-        return load_conflicts(OxigraphStore.open(store, read_only=True), QueryRegistry(project.queries))
+        return load_conflicts(OxigraphStore.open(store, read_only=True), QueryRegistry(project_here.queries))
 
     return run
 
@@ -41,9 +48,16 @@ def pair(a: str, b: str) -> frozenset[str]:
     return frozenset({a, b})
 
 
-@pytest.fixture
-def rules_found(derive: Derive) -> list[ConflictRecord]:
-    return derive("rules")
+@pytest.fixture(scope="module")
+def rules_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where `rules_found` builds the rules fixture (read-only use)."""
+    return tmp_path_factory.mktemp("rules") / "store"
+
+
+@pytest.fixture(scope="module")
+def rules_found(derive: Derive, rules_store: Path) -> list[ConflictRecord]:
+    """The findings on the rules fixture, built and reasoned once for the module."""
+    return derive("rules", store=rules_store)
 
 
 @pytest.mark.parametrize(
@@ -130,8 +144,8 @@ def test_another_condition_works_without_code_changes(derive: Derive) -> None:
     assert record.conditions == ["migraine"]
 
 
-def test_reviews_survive_rebuilds(derive: Derive, tmp_path: Path) -> None:
-    first = derive("rules")
+def test_reviews_survive_rebuilds(derive: Derive, rules_found: list[ConflictRecord], tmp_path: Path) -> None:
+    first = rules_found
     target = next(r for r in first if r.type == "class-vs-member")
     reviews = tmp_path / "reviewed.yaml"
     reviews.write_text(
@@ -145,8 +159,8 @@ def test_reviews_survive_rebuilds(derive: Derive, tmp_path: Path) -> None:
     assert reviewed.review is not None and reviewed.review["reviewer"] == "Dr Test"
 
 
-def test_filters(rules_found: list[ConflictRecord], project: Project, tmp_path: Path) -> None:
-    store = OxigraphStore.open(tmp_path / "store", read_only=True)
+def test_filters(rules_found: list[ConflictRecord], rules_store: Path, project: Project) -> None:
+    store = OxigraphStore.open(rules_store, read_only=True)
     by_nsaid = apply_filters(rules_found, Filters(interventions=("nsaid",)), store, project.iris)
     assert {r.type for r in by_nsaid} == {
         "direct-contradiction",
@@ -161,12 +175,9 @@ def test_filters(rules_found: list[ConflictRecord], project: Project, tmp_path: 
 
 
 @pytest.fixture(scope="module")
-def seed_findings(project: Project, tmp_path_factory: pytest.TempPathFactory) -> list[ConflictRecord]:
-    store = tmp_path_factory.mktemp("seed-reason") / "store"
-    build(project, store)
-    report = reason(project, store, tmp_path_factory.mktemp("reviews") / "none.yaml")
-    assert report.findings == []
-    return load_conflicts(OxigraphStore.open(store, read_only=True), QueryRegistry(project.queries))
+def seed_findings(project: Project, reasoned_seeds: OxigraphStore) -> list[ConflictRecord]:
+    """The findings on the seeds, reasoned once per session (tests/conftest.py)."""
+    return load_conflicts(reasoned_seeds, QueryRegistry(project.queries))
 
 
 LS, DR = "livestrong-back-spasm", "droracle-back-spasm"

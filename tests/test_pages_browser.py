@@ -1,5 +1,5 @@
 """The pages for people in a real headless Chromium (Debian's), driven by Selenium, against the real
-gunicorn server of test_service_support (the seeds, built and reasoned): the YASGUI editor runs a
+gunicorn server of tests/conftest.py (the seeds, built and reasoned): the YASGUI editor runs a
 named query and shows its rows; the conflict audit page filters by type and intervention, each
 conflict with both quotes linked to their claims and sources; the stance matrix colours stances and
 outlines the cells in conflict.
@@ -25,7 +25,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select, WebDriverWait
-from test_service_support import LiveServer, live_server
+from support import LiveServer
 
 from service.editor import YASGUI_BUILD, YASGUI_FILES
 
@@ -47,8 +47,9 @@ T = TypeVar("T")
 
 
 @pytest.fixture(scope="module")
-def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
-    return live_server(request, tmp_path_factory)
+def server(live_server: LiveServer) -> LiveServer:
+    """The session's server on the reasoned seeds (tests/conftest.py)."""
+    return live_server
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from test_service_support import ROOT
+from support import ROOT
 
 from service.app import create_app
 from service.editor import YASGUI_FILES

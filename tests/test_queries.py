@@ -7,8 +7,6 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg.build import build
-from kg.conflicts import reason
 from kg.project import Project
 from kg.sparql.queries import QueryRegistry
 from kg.store.oxigraph import OxigraphStore
@@ -19,12 +17,9 @@ SAMPLE = {"intervention": "nsaid", "condition": "back-muscle-spasm", "source": "
 
 
 @pytest.fixture(scope="module")
-def reasoned(project: Project, tmp_path_factory: pytest.TempPathFactory) -> OxigraphStore:
-    """The seeds, built and reasoned (so the conflicts and inferred graphs exist)."""
-    path = tmp_path_factory.mktemp("queries") / "store"
-    build(project, path)
-    reason(project, path, tmp_path_factory.mktemp("reviews") / "none.yaml")
-    return OxigraphStore.open(path, read_only=True)
+def reasoned(reasoned_seeds: OxigraphStore) -> OxigraphStore:
+    """The seeds, built and reasoned once per session (so the conflicts and inferred graphs exist)."""
+    return reasoned_seeds
 
 
 @pytest.mark.parametrize("name", sorted(q.name for q in REGISTRY), ids=str)

@@ -11,7 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from support_writers import wait_until
+from support import wait_until
 
 from kg.owl.reasoner import TEMP_PREFIX, sweep_folders
 

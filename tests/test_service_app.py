@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from test_service_support import ROOT
+from support import ROOT
 
 from kg.settings import SETTINGS, load_settings
 from service.app import create_app

@@ -5,19 +5,19 @@ FROM are refused unless allowed (the lexical check, including attempts to hide t
 from __future__ import annotations
 
 import os
-import time
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
-from test_service_support import (
+from support import (
     MAX_RESULT_BYTES,
     QUERY_TIMEOUT,
     ROOT,
     LiveServer,
     Reply,
     assert_error_shape,
-    live_server,
+    wait_until,
 )
 
 from kg.namespaces import PREFIXES
@@ -31,29 +31,30 @@ SIMPLE = "ASK { ?s a evkg:Recommendation }"
 
 
 @pytest.fixture(scope="module")
-def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
-    return live_server(request, tmp_path_factory)
+def server(live_server: LiveServer) -> LiveServer:
+    """The session's server on the reasoned seeds (tests/conftest.py)."""
+    return live_server
 
 
 def query(server: LiveServer, text: str, timeout: float = 30) -> Reply:
     return server.request("/sparql?" + urllib.parse.urlencode({"query": text}), timeout=timeout)
 
 
-def wait_for_idle_workers(server: LiveServer, count: int = 2, seconds: float = 20) -> dict[str, object]:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        health = server.get("/health").json()["query_workers"]
-        if health["idle"] == count:
-            return dict(health)
-        time.sleep(0.1)
-    raise AssertionError(f"query workers not back: {health}")
+def wait_for_idle_workers(server: LiveServer, count: int = 2, seconds: float = 20) -> dict[str, Any]:
+    """/health's account of the query workers, once exactly `count` of them are idle."""
+
+    def idle() -> dict[str, Any] | None:
+        health = dict(server.get("/health").json()["query_workers"])
+        return health if health["idle"] == count else None
+
+    return wait_until(idle, seconds, f"{count} idle query workers")
 
 
 def test_a_runaway_query_is_stopped_at_its_timeout_while_others_are_answered(server: LiveServer) -> None:
     before = wait_for_idle_workers(server)
     with ThreadPoolExecutor(2) as pool:
         runaway = pool.submit(query, server, RUNAWAY)
-        time.sleep(0.3)
+        wait_for_idle_workers(server, 1)  # the runaway holds the other one
         simple = query(server, SIMPLE)
         stopped = runaway.result()
     assert simple.status == 200 and simple.json()["boolean"] is True
@@ -74,7 +75,7 @@ def test_when_every_worker_stays_busy_the_next_query_gets_503(server: LiveServer
     wait_for_idle_workers(server)
     with ThreadPoolExecutor(3) as pool:
         runaways = [pool.submit(query, server, RUNAWAY) for _ in range(2)]
-        time.sleep(0.3)
+        wait_for_idle_workers(server, 0)  # both are held: a sleep here raced a busy machine
         waiting = query(server, SIMPLE)
         statuses = [r.result().status for r in runaways]
     assert statuses == [503, 503]

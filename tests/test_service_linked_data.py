@@ -9,7 +9,7 @@ import io
 
 import pyoxigraph as ox
 import pytest
-from test_service_support import ROOT, LiveServer, assert_error_shape, live_server
+from support import ROOT, LiveServer, assert_error_shape
 
 from kg.audit import Filters, apply_filters, load_conflicts
 from kg.namespaces import Iris
@@ -29,8 +29,9 @@ PARSERS = {
 
 
 @pytest.fixture(scope="module")
-def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
-    return live_server(request, tmp_path_factory)
+def server(live_server: LiveServer) -> LiveServer:
+    """The session's server on the reasoned seeds (tests/conftest.py)."""
+    return live_server
 
 
 def triples_of(body: bytes, media: str) -> set[ox.Triple]:

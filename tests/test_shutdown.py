@@ -16,7 +16,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from support_writers import wait_until
+from support import wait_until
 
 from kg.store.oxigraph import write_generation
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from support_writers import HOLD_LOCK, REVIEW_LOOP, review, wait_until
+from support import HOLD_LOCK, REVIEW_LOOP, review, wait_until
 
 from kg.bench import update_load
 from kg.cli import main

@@ -58,6 +58,6 @@ def wait_for_health(
                     return
         except (OSError, ValueError, KeyError):
             pass
-        time.sleep(0.2)
+        time.sleep(0.2)  # the polling interval: the deadline above bounds the wait
     stop(process)
     raise RuntimeError(f"evkg serve did not get ready: {log.read_text()[-3000:]}")
