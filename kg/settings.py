@@ -48,6 +48,9 @@ class Settings:
     max_request_bytes: int = setting(1_000_000, "Largest request (URL query string or body) the service accepts (413).")
     cors_origins: str = setting("*", "Origins allowed to read the service cross-site: `*` or a comma-separated list.")
     query_workers: int = setting(2, "Query worker processes per web worker; a timed-out query's worker is replaced.")
+    query_workers_max: int = setting(
+        6, "Most query workers per web worker: while long queries run, the pool grows to keep one idle for the next."
+    )
     service_allowlist: str = setting("", "Comma-separated endpoint IRIs that SERVICE, FROM and FROM NAMED may name.")
     union_default_graph: bool = setting(
         True,
@@ -64,7 +67,7 @@ class Settings:
         secret=True,
     )
     workers: int = setting(2, "Web worker processes for `evkg serve` (gunicorn, threaded).")
-    threads: int = setting(4, "Threads per web worker process for `evkg serve`.")
+    threads: int = setting(16, "Threads per web worker process for `evkg serve` (a thread waits out each query).")
 
 
 @dataclass(frozen=True)

@@ -161,4 +161,4 @@ def store_and_queries(settings: Settings) -> tuple[StoreAccess, Queries]:
         live = RemoteLive(RemoteStore(endpoints))
         return live, RemoteQueries(live, workers, timeout)
     path = Path(settings.store)
-    return LiveStore(path), QueryPool(path, workers, timeout)
+    return LiveStore(path), QueryPool(path, workers, timeout, settings.query_workers_max)

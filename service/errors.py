@@ -120,7 +120,19 @@ class ErrorBody:
         return {"error": {"status": self.status, "title": self.title, "detail": self.detail}}
 
 
+RETRY_AFTER = "5"
+"""Seconds a client is asked to wait after a 503 (every 503 says so)."""
+
+
 def error_body(exc: BaseException) -> ErrorBody:
+    """Map any exception to the error shape; every 503 carries Retry-After."""
+    body = _error_body(exc)
+    if body.status == 503 and not any(k.lower() == "retry-after" for k, _ in body.headers):
+        return ErrorBody(body.status, body.title, body.detail, (*body.headers, ("Retry-After", RETRY_AFTER)))
+    return body
+
+
+def _error_body(exc: BaseException) -> ErrorBody:
     """Map any exception to the error shape; unknown exceptions become a 500 without internals."""
     if isinstance(exc, ServiceError):
         return ErrorBody(exc.status, exc.title, exc.detail, tuple(exc.headers.items()))

@@ -48,11 +48,14 @@ class PoolStats:
 
 
 class QueryPool:
-    """`size` worker processes over the store at `path`; queries limited to `timeout` seconds."""
+    """`size` worker processes over the store at `path`, growing up to `max_size` so that one stays
+    idle for the next query while others run long ones; queries limited to `timeout` seconds."""
 
-    def __init__(self, path: Path, size: int, timeout: float) -> None:
+    def __init__(self, path: Path, size: int, timeout: float, max_size: int | None = None) -> None:
         self.path = path
         self.size = max(1, size)
+        self.max_size = max(self.size, max_size or self.size)
+        self._starting = 0
         self.timeout = timeout
         self.stats = PoolStats()
         self._idle: queue.Queue[Worker] = queue.Queue()
@@ -77,7 +80,10 @@ class QueryPool:
         try:
             worker = self._idle.get(timeout=self.timeout)
         except queue.Empty:
-            raise Overloaded(f"all {self.size} query workers stayed busy for {self.timeout:g} s; retry later") from None
+            raise Overloaded(
+                f"all {self.max_size} query workers stayed busy for {self.timeout:g} s; retry later"
+            ) from None
+        self._keep_spare()
         outcome = self._ask(worker, job)
         if outcome.status != 200:
             raise _ERRORS.get(outcome.status, ServiceError)(outcome.detail)
@@ -99,9 +105,25 @@ class QueryPool:
             log.error("query worker %s died: %s", worker.process.pid, exc)
             self._replace(worker)
             raise ServiceError("the query worker stopped unexpectedly; the query was not answered") from exc
-        self._idle.put(worker)
+        self._release(worker)
         log.debug("query answered in %.3f s", time.monotonic() - started)
         return outcome
+
+    def _keep_spare(self) -> None:
+        """When the last idle worker was taken, start another (up to max_size) for the next query."""
+        with self._lock:
+            grow = self._idle.empty() and not self._starting and len(self._workers) < self.max_size
+        if grow:
+            self._spawn()
+
+    def _release(self, worker: Worker) -> None:
+        """Back to the idle queue, or stopped when the pool has grown and another worker is idle."""
+        with self._lock:
+            shrink = len(self._workers) > self.size and not self._idle.empty()
+        if shrink:
+            self._kill(worker)
+        else:
+            self._idle.put(worker)
 
     def _spawn(self) -> None:
         """Start one worker process (service.worker.main); it joins the idle queue when it is ready."""
@@ -114,6 +136,7 @@ class QueryPool:
         worker = Worker(process, Connection(parent.detach()))
         with self._lock:
             self._workers.add(worker)
+            self._starting += 1
         threading.Thread(target=self._await_ready, args=(worker,), daemon=True).start()
 
     def _await_ready(self, worker: Worker) -> None:
@@ -123,6 +146,8 @@ class QueryPool:
                 message = worker.conn.recv()
         except (EOFError, OSError):
             message = None
+        with self._lock:
+            self._starting -= 1
         if message == READY:
             self._backoff = RETRY_SECONDS
             self._idle.put(worker)
@@ -161,6 +186,8 @@ class QueryPool:
     def health(self) -> dict[str, Any]:
         return {
             "size": self.size,
+            "max_size": self.max_size,
+            "running": len(self._workers),
             "idle": self._idle.qsize(),
             "started": self.stats.started,
             "killed": self.stats.killed,
