@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -34,6 +35,11 @@ def data_blueprint(services: Services) -> Blueprint:
 def json_response(data: Any, status: int = 200) -> Response:
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     return Response(text, status=status, content_type="application/json")
+
+
+def opaque(generation: str) -> str:
+    """A stable short id of a store generation that names no path or process."""
+    return hashlib.sha256(generation.encode()).hexdigest()[:12]
 
 
 class DataView:
@@ -94,8 +100,7 @@ class DataView:
         return json_response(
             {
                 "status": "ok",
-                "store": self.services.store.location,
-                "generation": self.services.generation().rsplit("/", 1)[-1],
+                "generation": opaque(self.services.generation()),
                 "graphs": len(counts),
                 "triples": sum(counts.values()),
                 "query_workers": self.services.pool.health(),

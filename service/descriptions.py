@@ -38,16 +38,17 @@ def serialize(triples: Iterable[ox.Triple], fmt: str) -> bytes:
 
 
 def service_description(
-    endpoint: str, counts: Mapping[str, int], *, union_default_graph: bool = True
+    endpoint: str, counts: Mapping[str, int], *, union_default_graph: bool = True, federated: bool = False
 ) -> list[ox.Triple]:
-    """sd:Service for the endpoint: language, result formats, default graph, named graphs."""
+    """sd:Service for the endpoint: language, result formats, default graph, named graphs; federated
+    query only when SERVICE may name some endpoint (the allowlist is not empty)."""
     service, dataset, default = n(endpoint), ox.BlankNode(), ox.BlankNode()
     comment = "the default graph is the union of the named graphs" if union_default_graph else "standard default graph"
     triples = [
         ox.Triple(service, RDF_TYPE, n(f"{SD}Service")),
         ox.Triple(service, n(f"{SD}endpoint"), service),
         ox.Triple(service, n(f"{SD}supportedLanguage"), n(f"{SD}SPARQL11Query")),
-        ox.Triple(service, n(f"{SD}feature"), n(f"{SD}BasicFederatedQuery")),
+        *([ox.Triple(service, n(f"{SD}feature"), n(f"{SD}BasicFederatedQuery"))] if federated else []),
         ox.Triple(service, n(f"{SD}defaultDataset"), dataset),
         ox.Triple(dataset, RDF_TYPE, n(f"{SD}Dataset")),
         ox.Triple(dataset, n(f"{SD}defaultGraph"), default),

@@ -192,5 +192,4 @@ class QueryPool:
             "started": self.stats.started,
             "killed": self.stats.killed,
             "timeouts": self.stats.timeouts,
-            "pids": sorted(self.stats.pids),
         }

@@ -85,7 +85,8 @@ class SparqlView:
             return Response(html, content_type="text/html; charset=utf-8")
         chosen = negotiate(request.headers.get("Accept"), request.args.get("format"), RDF_FORMATS)
         union = self.services.settings.union_default_graph
-        triples = service_description(request.base_url, self.services.graph_counts(), union_default_graph=union)
+        counts, federated = self.services.graph_counts(), bool(self.services.allowlist)
+        triples = service_description(request.base_url, counts, union_default_graph=union, federated=federated)
         return answer(serialize(triples, chosen.name), chosen)
 
 

@@ -126,6 +126,7 @@ def serve_env(url: str, **settings: str) -> dict[str, str]:
         **os.environ,
         "EVKG_QUERY_TIMEOUT": str(QUERY_TIMEOUT),
         "EVKG_QUERY_WORKERS": "2",
+        "EVKG_QUERY_WORKERS_MAX": "2",  # a pool that cannot grow: its ceiling is what these tests reach
         "EVKG_WORKERS": "1",
         "EVKG_THREADS": "8",
         "EVKG_MAX_RESULT_BYTES": str(MAX_RESULT_BYTES),
@@ -228,3 +229,16 @@ for i in range(start, start + count):
 def review(conflict: str) -> Review:
     """A confirmed review of one conflict id."""
     return Review(conflict=conflict, status="confirmed", reviewer="tester", at=dt.datetime.now(dt.UTC), rationale="ok")
+
+
+def query_workers(server: LiveServer) -> set[int]:
+    """The pids of the server's query worker processes (from /proc: /health names no process)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        try:
+            ours = entry.name.isdigit() and os.getpgid(int(entry.name)) == server.process.pid
+            if ours and b"service.worker" in (entry / "cmdline").read_bytes():
+                found.add(int(entry.name))
+        except (OSError, ProcessLookupError):
+            continue
+    return found

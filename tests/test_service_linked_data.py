@@ -15,6 +15,7 @@ from kg.audit import Filters, apply_filters, load_conflicts
 from kg.namespaces import Iris
 from kg.sparql.queries import QueryRegistry
 from kg.store.oxigraph import OxigraphStore
+from service.descriptions import service_description
 
 EVKG = "https://w3id.org/evidencekg/ontology#"
 BASE = "https://w3id.org/evidencekg/"
@@ -184,6 +185,29 @@ def test_openapi_and_health(server: LiveServer) -> None:
     assert document["openapi"].startswith("3.") and "/api/conflicts" in document["paths"]
     health = server.get("/health").json()
     assert health["status"] == "ok" and health["graphs"] == 6 and health["query_workers"]["size"] == 2
+
+
+def test_health_names_no_path_and_no_process(server: LiveServer) -> None:
+    reply = server.get("/health")
+    assert str(server.store) not in reply.text and "gen-" not in reply.text
+    assert "pids" not in reply.json()["query_workers"] and "store" not in reply.json()
+
+
+def test_every_answer_forbids_sniffing_and_pages_carry_a_content_policy(server: LiveServer) -> None:
+    for path in ("/", "/conflicts", "/sparql", "/health", "/api/conflicts", "/no/such/page"):
+        assert server.get(path, BROWSER).headers.get("X-Content-Type-Options") == "nosniff", path
+    policy = server.get("/conflicts", BROWSER).headers.get("Content-Security-Policy", "")
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert "Content-Security-Policy" not in server.get("/api/conflicts").headers
+
+
+def test_the_service_description_claims_federation_only_with_an_allowlist(server: LiveServer) -> None:
+    assert server.env["EVKG_SERVICE_ALLOWLIST"], "the test server allows SERVICE to itself"
+    assert "BasicFederatedQuery" in server.get("/sparql", "text/turtle").text
+    feature = ox.NamedNode("http://www.w3.org/ns/sparql-service-description#BasicFederatedQuery")
+    for federated in (False, True):
+        triples = service_description("http://example.org/sparql", {}, federated=federated)
+        assert any(t.object == feature for t in triples) is federated
 
 
 # ------------------------------------------------------------------ pages for people and the JSON/CSV API

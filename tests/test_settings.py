@@ -35,7 +35,12 @@ def test_every_setting_reads_its_environment_variable_in_its_type(row: Setting) 
 def test_overrides_come_last_in_their_type_and_unknown_names_raise() -> None:
     environ = {"EVKG_WORKERS": "5", "EVKG_QUERY_TIMEOUT": "3"}
     settings = load_settings({"workers": "3", "sources": Path("elsewhere"), "threads": None}, environ=environ)
-    assert (settings.workers, settings.sources, settings.threads, settings.query_timeout) == (3, "elsewhere", Settings().threads, 3.0)
+    assert (settings.workers, settings.sources, settings.threads, settings.query_timeout) == (
+        3,
+        "elsewhere",
+        Settings().threads,
+        3.0,
+    )
     assert dataclasses.replace(settings, store="http://example.org/sparql").store == "http://example.org/sparql"
     with pytest.raises(dataclasses.FrozenInstanceError):
         settings.workers = 1  # type: ignore[misc]
