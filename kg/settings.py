@@ -66,6 +66,11 @@ class Settings:
         "Bearer token that turns on POST /update (SPARQL Update into a new store generation); empty: no updates.",
         secret=True,
     )
+    query_log: str = setting(
+        "var/query-log.jsonl",
+        "File the service appends a JSON line to for each /sparql query (time, client, query, status, ms); "
+        "empty: no log.",
+    )
     workers: int = setting(2, "Web worker processes for `evkg serve` (gunicorn, threaded).")
     threads: int = setting(16, "Threads per web worker process for `evkg serve` (a thread waits out each query).")
 

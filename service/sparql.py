@@ -21,6 +21,7 @@ from service.negotiation import (
     prefers_html,
 )
 from service.protocol import Params, QueryRequest, parse_get, parse_post
+from service.querylog import QueryLog
 from service.worker import Job
 
 GRAPH_FORMS = ("CONSTRUCT", "DESCRIBE")
@@ -31,6 +32,7 @@ def sparql_blueprint(services: Services) -> Blueprint:
     blueprint = Blueprint("sparql", __name__)
     view = SparqlView(services)
     blueprint.add_url_rule("/sparql", "endpoint", view.endpoint, methods=["GET", "POST"])
+    blueprint.after_app_request(view.log.finish)
     return blueprint
 
 
@@ -39,6 +41,7 @@ class SparqlView:
 
     def __init__(self, services: Services) -> None:
         self.services = services
+        self.log = QueryLog(services.settings.query_log)
 
     def endpoint(self) -> Response:
         args = Params(request.args.to_dict(flat=False))
@@ -52,6 +55,7 @@ class SparqlView:
         return self.run(query, form.all("format") or args.all("format"))
 
     def run(self, query: QueryRequest, overrides: list[str]) -> Response:
+        self.log.start(query.query)
         started = time.perf_counter()
         graphs = self.services.graph_counts()
         shape = check_query(query.query, PREFIXES, self.services.allowlist, graphs)

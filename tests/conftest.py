@@ -4,6 +4,7 @@ fixtures are for reading: a test that writes copies the store (`writable_store`)
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -21,6 +22,18 @@ from kg.settings import load_settings
 from kg.store.oxigraph import OxigraphStore, snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def query_log_outside_the_repository(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Apps built in-process log their queries to a temporary file, not to the repository's var/."""
+    previous = os.environ.get("EVKG_QUERY_LOG")
+    os.environ["EVKG_QUERY_LOG"] = str(tmp_path_factory.mktemp("query-log") / "queries.jsonl")
+    yield
+    if previous is None:
+        del os.environ["EVKG_QUERY_LOG"]
+    else:
+        os.environ["EVKG_QUERY_LOG"] = previous
 
 
 @pytest.fixture(scope="session")

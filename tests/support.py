@@ -143,7 +143,7 @@ def start_server(store: Path | str, log: Path, **settings: str) -> LiveServer:
     """`evkg serve` on a free port in front of `store` (a directory or a SPARQL endpoint's URL), ready."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = serve_env(url, **settings)
+    env = serve_env(url, EVKG_QUERY_LOG=str(log.with_name(f"{log.stem}-queries.jsonl")), **settings)
     log.parent.mkdir(parents=True, exist_ok=True)
     process = spawn_serve(store, port, env, log)  # type: ignore[arg-type]  # a URL is a store too
     wait_for_health(url, process, log)

@@ -4,7 +4,9 @@ FROM are refused unless allowed (the lexical check, including attempts to hide t
 
 from __future__ import annotations
 
+import json
 import os
+import time
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -184,3 +186,21 @@ def test_a_new_store_generation_is_picked_up_without_a_restart(server: LiveServe
     assert after["generation"] != before and after["triples"] > 5000
     assert query(server, SIMPLE).json()["boolean"] is True
     assert server.get("/id/term/nsaid", "text/turtle").status == 200
+
+
+def test_each_query_is_logged_with_its_status_and_time(server: LiveServer) -> None:
+    log = server.log.with_name(f"{server.log.stem}-queries.jsonl")
+    marker = f"# query log test {time.monotonic_ns()}"
+    good = f"SELECT ?s WHERE {{ ?s a evkg:Recommendation }} LIMIT 3 {marker}"
+    csv = server.request("/sparql?" + urllib.parse.urlencode({"query": good}), headers={"Accept": "text/csv"})
+    assert csv.status == 200
+    assert query(server, f"SELECT ?s WHERE {{ {marker}").status == 400
+
+    def lines() -> list[dict[str, object]]:
+        found = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+        return [line for line in found if marker in str(line["query"])]
+
+    logged = wait_until(lambda: len(lines()) == 2 and lines(), timeout=10)
+    assert [(line["status"], line["rows"]) for line in logged] == [(200, 3), (400, None)]
+    for line in logged:
+        assert line["client"] == "127.0.0.1" and isinstance(line["ms"], float) and len(str(line["query_sha256"])) == 16

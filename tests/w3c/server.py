@@ -68,6 +68,7 @@ def server_environment(url: str, extra: dict[str, str] | None = None) -> dict[st
 def start_server(folder: Path, extra_env: dict[str, str] | None = None) -> ConformanceServer:
     """Start `evkg serve` on a free port over an empty store in `folder`; wait until it answers."""
     store, scratch, log = folder / "store", folder / "scratch", folder / "serve.log"
+    extra_env = {"EVKG_QUERY_LOG": str(folder / "queries.jsonl"), **(extra_env or {})}
     write_generation(store, lambda _: None)
     scratch.mkdir(parents=True, exist_ok=True)
     port = free_port()
