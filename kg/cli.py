@@ -17,13 +17,17 @@ import click
 from kg.audit import Filters, apply_filters, load_conflicts, to_csv, to_json, to_table
 from kg.build import BuildRejected, build, check
 from kg.conflicts import reason
+from kg.disagreements import disagreements, review_targets
+from kg.disagreements import to_csv as disagreements_csv
+from kg.disagreements import to_json as disagreements_json
+from kg.disagreements import to_table as disagreements_table
 from kg.errors import EvkgError, SourceError
 from kg.formats import RDF_FORMATS
 from kg.owl.reasoner import Reasoner
 from kg.project import Project
 from kg.settings import Settings, load_settings
 from kg.sources.records import source_schema
-from kg.sources.reviews import STATUSES, Review, add_review
+from kg.sources.reviews import STATUSES, Review, add_reviews
 from kg.sparql.queries import QueryRegistry
 from kg.sparql.results import render
 from kg.store.base import Store
@@ -87,6 +91,9 @@ def progress(message: str) -> None:
 def settings_for(**overrides: Any) -> Settings:
     """The settings, with the command's options (None: not given) over the environment."""
     return load_settings(overrides)
+
+
+DISAGREEMENT_RENDERERS = {"table": disagreements_table, "json": disagreements_json, "csv": disagreements_csv}
 
 
 def writer(settings: Settings, command: str) -> AbstractContextManager[None]:
@@ -325,6 +332,7 @@ def reason_command(reasoner: str | None, store: str | None) -> None:
 @click.option("--condition", "conditions", multiple=True, help="Term id, includes narrower terms; repeatable.")
 @click.option("--status", "statuses", multiple=True, type=click.Choice(STATUSES), help="Review status; repeatable.")
 @click.option("--all", "informational", is_flag=True, help="Include informational findings (agreement, ...).")
+@click.option("--pairs", is_flag=True, help="One finding per pair of claims, instead of one per disagreement.")
 @store_option
 @handles_errors
 def conflicts_command(
@@ -335,17 +343,21 @@ def conflicts_command(
     conditions: tuple[str, ...],
     statuses: tuple[str, ...],
     informational: bool,
+    pairs: bool,
     store: str | None,
 ) -> None:
-    """List the conflicts found by `evkg reason`, with both sides' quotes."""
+    """List the disagreements found by `evkg reason` (or each pair of claims), with the quotes."""
     settings = settings_for(store=store)
     project = Project.from_settings(settings)
     with open_store(settings, read_only=True) as target:
         records = load_conflicts(target, QueryRegistry(project.queries))
         filters = Filters(types, sources, interventions, conditions, statuses, informational)
         selected = apply_filters(records, filters, target, project.iris)
-    render_ = {"table": to_table, "json": to_json, "csv": to_csv}[fmt]
-    click.echo(render_(selected), nl=False)
+        if not pairs:
+            grouped = disagreements(selected, target, project.iris)
+            click.echo(DISAGREEMENT_RENDERERS[fmt](grouped), nl=False)
+            return
+    click.echo({"table": to_table, "json": to_json, "csv": to_csv}[fmt](selected), nl=False)
 
 
 @main.command("review")
@@ -360,21 +372,16 @@ def review_command(conflict: str, status: str, reviewer: str, rationale: str, st
     settings = settings_for(store=store)
     project = Project.from_settings(settings)
     with open_store(settings, read_only=True) as target:
-        known = {r.id for r in load_conflicts(target, QueryRegistry(project.queries))}
-    if conflict not in known:
+        records = load_conflicts(target, QueryRegistry(project.queries))
+        targets = review_targets(conflict, records, target, project.iris)
+    if not targets:
         raise click.BadParameter(
-            f"no conflict {conflict!r} in the store; see `evkg conflicts --all`", param_hint="CONFLICT"
+            f"no disagreement or pair {conflict!r} in the store; see `evkg conflicts --all` (or --pairs)",
+            param_hint="CONFLICT",
         )
-    review = Review.model_validate(
-        {
-            "conflict": conflict,
-            "status": status,
-            "reviewer": reviewer,
-            "at": dt.datetime.now(dt.UTC),
-            "rationale": rationale,
-        }
-    )
+    decided = {"status": status, "reviewer": reviewer, "at": dt.datetime.now(dt.UTC), "rationale": rationale}
+    reviews = [Review.model_validate({"conflict": pair, **decided}) for pair in targets]
     with writer(settings, "evkg review"):
-        add_review(Path(settings.reviews), review)
+        add_reviews(Path(settings.reviews), reviews)
         report = reason(project, location(settings), Path(settings.reviews), cast(Reasoner, settings.reasoner))
-    click.echo(f"recorded: {conflict} is {status}; {report.conflicts} findings re-derived")
+    click.echo(f"recorded: {conflict} is {status} ({len(targets)} pair(s)); {report.conflicts} findings re-derived")

@@ -8,9 +8,14 @@ from dataclasses import dataclass, field
 from flask import Blueprint, Response, render_template, request
 
 from kg.audit import ConflictRecord, Filters, apply_filters, slug, to_csv, to_json
+from kg.disagreements import Disagreement, disagreements
+from kg.disagreements import to_csv as disagreements_csv
+from kg.disagreements import to_json as disagreements_json
 from kg.store.base import solutions
 from service.context import Services
+from service.errors import BadRequest
 
+VIEWS = ("disagreements", "pairs")
 FILTER_PARAMS = ("type", "source", "intervention", "condition", "status")
 STANCES = {"for": "for", "against": "against", "uncertain": "uncertain", "no recommendation": "uncertain"}
 
@@ -88,17 +93,33 @@ class PagesView:
         return render_template(
             "conflicts.html",
             records=records,
+            disagreements=self.grouped(records),
             filters=filters,
             choices=choices,
             selected=selected,
             query=request.query_string,
         )
 
+    def grouped(self, records: list[ConflictRecord]) -> list[Disagreement]:
+        """The selected findings as disagreements."""
+        return disagreements(records, self.services.read(), self.services.iris)
+
+    def pairs_view(self) -> bool:
+        """Whether the request asks for one item per pair (`?view=pairs`) instead of per disagreement."""
+        view = request.args.get("view", "disagreements")
+        if view not in VIEWS:
+            raise BadRequest(f"unknown view {view!r}: use one of {', '.join(VIEWS)}")
+        return view == "pairs"
+
     def conflicts_json(self) -> Response:
-        return Response(to_json(self.selected()[1]), content_type="application/json")
+        records = self.selected()[1]
+        text = to_json(records) if self.pairs_view() else disagreements_json(self.grouped(records))
+        return Response(text, content_type="application/json")
 
     def conflicts_csv(self) -> Response:
-        response = Response(to_csv(self.selected()[1]), content_type="text/csv; charset=utf-8")
+        records = self.selected()[1]
+        text = to_csv(records) if self.pairs_view() else disagreements_csv(self.grouped(records))
+        response = Response(text, content_type="text/csv; charset=utf-8")
         response.headers["Content-Disposition"] = 'attachment; filename="conflicts.csv"'
         return response
 

@@ -74,13 +74,9 @@ def rules_found(derive: Derive, rules_store: Path) -> list[ConflictRecord]:
         ("assertion-vs-doubt", {pair("alpha.antidepressants-for", "beta.antidepressants-uncertain")}),
         ("evidence-contradiction", {pair("alpha.trial-one", "alpha.trial-two")}),
         ("strength-discordance", {pair("alpha.heat-strong", "beta.heat-conditional")}),
-        (
-            "recommendation-vs-safety",
-            {
-                pair("alpha.cyclobenzaprine-for", "beta.cyclobenzaprine-hepatic"),
-                pair("beta.cyclobenzaprine-first", "beta.cyclobenzaprine-hepatic"),
-            },
-        ),
+        ("recommendation-vs-safety", {pair("alpha.cyclobenzaprine-for", "beta.cyclobenzaprine-hepatic")}),
+        # a source's own contraindication about its own recommendation qualifies it: not a conflict
+        ("qualification", {pair("beta.cyclobenzaprine-first", "beta.cyclobenzaprine-hepatic")}),
         ("dose-discordance", {pair("alpha.ibuprofen-dose", "beta.ibuprofen-dose-high")}),
         (
             "class-vs-member",
@@ -192,13 +188,17 @@ def test_seed_disagreements_are_found_with_their_types(seed_findings: list[Confl
     )
     assert pairs(seed_findings, "class-vs-member") == {pair(f"{LS}.rest-first-line", f"{DR}.avoid-extended-bed-rest")}
     assert pair(f"{DR}.muscle-relaxants-first-line", f"{DR}.hepatic-impairment-contraindication") in pairs(
-        seed_findings, "recommendation-vs-safety"
-    )
+        seed_findings, "qualification"
+    ), "a source's own contraindication qualifies its own recommendation"
+    assert not pairs(seed_findings, "recommendation-vs-safety"), "no other source cautions against the seeds' advice"
+    assert pair(f"{DR}.muscle-relaxants-first-line", f"{DR}.nsaids-first-line-acute") in pairs(
+        seed_findings, "first-line-inconsistency"
+    ), "Dr.Oracle names muscle relaxants and NSAIDs each the first-line treatment"
 
 
 def test_seeds_raise_nothing_a_clinician_would_not_call_a_disagreement(seed_findings: list[ConflictRecord]) -> None:
     kinds = {r.type for r in seed_findings if r.category == "conflict"}
-    assert kinds == {"first-line-conflict", "assertion-vs-doubt", "class-vs-member", "recommendation-vs-safety"}
+    assert kinds == {"first-line-conflict", "assertion-vs-doubt", "class-vs-member"}
     explained = pairs(seed_findings, "explained-by-context")
     # opioids: "not as first-line therapy" vs "if the pain continues" (later line, chronic)
     assert pair(f"{DR}.avoid-opioids-first-line", f"{LS}.opioids-if-pain-continues") in explained
@@ -222,7 +222,8 @@ def test_cli_reason_conflicts_and_review(
     assert result.exit_code == 0, result.output
     result = evkg("conflicts", "--store", writable_store, "--format", "json", "--type", "class-vs-member")
     (record,) = json.loads(result.output)
-    for key in ("id", "type", "severity", "status", "explanation", "sources", "claims", "interventions", "condition"):
+    keys = ("id", "category", "type", "severity", "status", "explanation", "sources", "interventions", "conditions")
+    for key in (*keys, "claims", "pairs"):
         assert key in record
     assert all(c["quote"] for c in record["claims"])
     result = evkg(
@@ -238,7 +239,7 @@ def test_cli_reason_conflicts_and_review(
         writable_store,
     )
     assert result.exit_code == 0, result.output
-    assert record["id"] in reviews.read_text()
+    assert all(p["id"] in reviews.read_text() for p in record["pairs"]), "a decision on a disagreement covers its pairs"
     result = evkg("conflicts", "--store", writable_store, "--format", "csv", "--status", "confirmed")
     lines = result.output.strip().splitlines()
     assert lines[0].startswith("id,type,") and len(lines) == 2 and record["id"] in lines[1]

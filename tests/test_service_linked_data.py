@@ -93,7 +93,7 @@ def test_every_kind_of_minted_iri_dereferences(server: LiveServer, path: str) ->
 
 
 def test_conflict_rule_and_run_iris_dereference(server: LiveServer) -> None:
-    conflicts = server.get("/api/conflicts").json()
+    conflicts = server.get("/api/conflicts", view="pairs").json()
     conflict = conflicts[0]["iri"].removeprefix(BASE)
     turtle = triples_of(server.get("/" + conflict, "text/turtle").body, "text/turtle")
     linked = {t.object.value for t in turtle if isinstance(t.object, ox.NamedNode)}
@@ -254,12 +254,31 @@ def test_api_conflicts_json_and_csv_apply_the_filters(
 ) -> None:
     expected = expected_conflicts(server, filters)
     assert expected
-    as_json = server.get("/api/conflicts", **params).json()
-    rows = list(csv.DictReader(io.StringIO(server.get("/api/conflicts.csv", **params).text)))
+    as_json = server.get("/api/conflicts", view="pairs", **params).json()
+    rows = list(csv.DictReader(io.StringIO(server.get("/api/conflicts.csv", view="pairs", **params).text)))
     page = server.get("/conflicts", BROWSER, **params).text
     assert [c["id"] for c in as_json] == expected
     assert [r["id"] for r in rows] == expected
     assert page.count('class="conflict ') == len(expected)
+    grouped = server.get("/api/conflicts", **params).json()
+    assert sorted(p["id"] for d in grouped for p in d["pairs"]) == sorted(expected), "each pair in one disagreement"
+    assert page.count('class="disagreement ') == len(grouped)
+    rows = list(csv.DictReader(io.StringIO(server.get("/api/conflicts.csv", **params).text)))
+    assert [r["id"] for r in rows] == [d["id"] for d in grouped]
+
+
+def test_the_seeds_report_each_real_disagreement_once(server: LiveServer) -> None:
+    grouped = server.get("/api/conflicts").json()
+    keys = ("id", "category", "type", "severity", "status", "explanation", "sources", "interventions", "conditions")
+    assert all(set(keys) | {"claims", "pairs"} <= set(d) for d in grouped)
+    found = {(d["type"], tuple(d["interventions"])) for d in grouped}
+    assert found == {
+        ("first-line-conflict", ("nsaid", "skeletal-muscle-relaxant")),
+        ("assertion-vs-doubt", ("skeletal-muscle-relaxant",)),
+        ("class-vs-member", ("rest",)),
+    }
+    assert all(c["quote"] and c["source"] and c["id"] for d in grouped for c in d["claims"])
+    assert server.get("/api/conflicts", view="bogus").status == 400
 
 
 def test_conflict_page_links_both_quotes_to_claims_and_sources(server: LiveServer) -> None:

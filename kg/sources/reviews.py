@@ -60,12 +60,19 @@ def load_reviews(path: Path) -> dict[str, Review]:
 
 def add_review(path: Path, review: Review) -> None:
     """Append a review to the file, keeping its text, comments and earlier decisions (an audit trail)."""
+    add_reviews(path, [review])
+
+
+def add_reviews(path: Path, reviews: list[Review]) -> None:
+    """Append reviews in one atomic write (a decision on a disagreement covers each of its pairs)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with _folder_lock(path.parent):
         _sweep_temporaries(path)
         before = len(load_reviews_list(path))  # a malformed file is reported, never rewritten
-        old = path.read_text(encoding="utf-8") if path.exists() else EMPTY
-        replace_file(path, appended(path, old, review), check=lambda p: len(load_reviews_list(p)) == before + 1)
+        text = path.read_text(encoding="utf-8") if path.exists() else EMPTY
+        for review in reviews:
+            text = appended(path, text, review)
+        replace_file(path, text, check=lambda p: len(load_reviews_list(p)) == before + len(reviews))
 
 
 def load_reviews_list(path: Path) -> list[Review]:
