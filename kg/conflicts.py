@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib.metadata import version
@@ -105,12 +105,12 @@ class RuleRunner:
         yield ox.Triple(finding, n(EVKG.rule), rule_node)
         yield ox.Triple(finding, n(PROV + "wasGeneratedBy"), self.run)
         review = self.reviews.get(ident)
-        status = review.status if review else ("explained-by-context" if explained else "candidate")
-        yield ox.Triple(finding, n(EVKG.status), n(STATUS_NODES[status]))
         if review:
-            yield ox.Triple(finding, n(EVKG.reviewer), lit(review.reviewer))
-            yield ox.Triple(finding, n(EVKG.reviewedAt), lit(review.at.isoformat(), XSD_DATETIME))
-            yield ox.Triple(finding, n(EVKG.rationale), lit(review.rationale))
+            yield from review_triples(finding, review)
+        else:
+            yield ox.Triple(
+                finding, n(EVKG.status), n(STATUS_NODES["explained-by-context" if explained else "candidate"])
+            )
 
     def describe_rule(self, rule: NamedQuery) -> Iterable[ox.Triple]:
         node = n(self.iris.resource("rule", rule.name.removeprefix(RULE_PREFIX)))
@@ -120,6 +120,29 @@ class RuleRunner:
         yield ox.Triple(node, n("http://www.w3.org/1999/02/22-rdf-syntax-ns#value"), lit(rule.text))
         yield ox.Triple(node, n(DCT + "source"), lit(f"queries/{rule.name}.rq"))
         yield ox.Triple(self.run, n(PROV + "used"), node)
+
+
+REVIEW_PREDICATES = frozenset(n(p) for p in (EVKG.status, EVKG.reviewer, EVKG.reviewedAt, EVKG.rationale))
+
+
+def review_triples(finding: ox.NamedNode, review: Review) -> Iterable[ox.Triple]:
+    """A finding's status as a review decided it: the status, who, when and why."""
+    yield ox.Triple(finding, n(EVKG.status), n(STATUS_NODES[review.status]))
+    yield ox.Triple(finding, n(EVKG.reviewer), lit(review.reviewer))
+    yield ox.Triple(finding, n(EVKG.reviewedAt), lit(review.at.isoformat(), XSD_DATETIME))
+    yield ox.Triple(finding, n(EVKG.rationale), lit(review.rationale))
+
+
+def apply_reviews(where: Location, iris: Iris, reviews: Sequence[Review]) -> None:
+    """Write review decisions into the live conflicts graph at once (a new generation; no re-reasoning)."""
+    graph = str(iris.graph("conflicts"))
+    decided = {n(iris.resource("conflict", review.conflict)): review for review in reviews}
+
+    def change(store: Store) -> None:
+        kept = [t for t in store.triples(graph) if t.subject not in decided or t.predicate not in REVIEW_PREDICATES]
+        store.replace_graph(graph, kept + [t for f, r in decided.items() for t in review_triples(f, r)])
+
+    derive(where, change)
 
 
 def ntriples(triples: Iterable[ox.Triple]) -> bytes:

@@ -71,6 +71,12 @@ class Settings:
         "File the service appends a JSON line to for each /sparql query (time, client, query, status, ms); "
         "empty: no log.",
     )
+    review_token: str = setting(
+        "",
+        "Bearer token that turns on review decisions from the browser (POST /api/conflicts/<id>/review); "
+        "empty: no reviews over HTTP.",
+        secret=True,
+    )
     workers: int = setting(2, "Web worker processes for `evkg serve` (gunicorn, threaded).")
     threads: int = setting(16, "Threads per web worker process for `evkg serve` (a thread waits out each query).")
 

@@ -17,6 +17,7 @@ from service.errors import PayloadTooLarge, error_body
 from service.linked_data import LocalLink, linked_data_blueprint
 from service.negotiation import prefers_html
 from service.pages import pages_blueprint
+from service.reviews import reviews_blueprint
 from service.sparql import sparql_blueprint
 from service.update import update_blueprint
 
@@ -50,6 +51,7 @@ def register_blueprints(app: Flask, services: Services) -> None:
     app.register_blueprint(pages_blueprint(services))
     if services.settings.update_token:
         app.register_blueprint(update_blueprint(services))
+    app.register_blueprint(reviews_blueprint(services))
     app.register_blueprint(editor_blueprint(services, app.config.get("YASGUI_BUILD")))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from flask import Blueprint, Response, render_template, request
 
@@ -11,6 +12,7 @@ from kg.audit import ConflictRecord, Filters, apply_filters, slug, to_csv, to_js
 from kg.disagreements import Disagreement, disagreements
 from kg.disagreements import to_csv as disagreements_csv
 from kg.disagreements import to_json as disagreements_json
+from kg.sources.reviews import history
 from kg.store.base import solutions
 from service.context import Services
 from service.errors import BadRequest
@@ -90,10 +92,14 @@ class PagesView:
                 strict=True,
             )
         )
+        grouped = self.grouped(records)
+        reviews = Path(self.services.settings.reviews)
         return render_template(
             "conflicts.html",
             records=records,
-            disagreements=self.grouped(records),
+            disagreements=grouped,
+            reviewing=bool(self.services.settings.review_token),
+            histories={d.id: history(reviews, {p.id for p in d.pairs}) for d in grouped},
             filters=filters,
             choices=choices,
             selected=selected,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from support import REMOTE_QUERY_TIMEOUT, UPDATE_TOKEN, LiveServer, copy_fixtures, start_server
+from support import REMOTE_QUERY_TIMEOUT, REVIEW_TOKEN, UPDATE_TOKEN, LiveServer, copy_fixtures, start_server
 from virtuoso_server import VirtuosoServer, start
 
 from kg.build import Dataset, assemble, build
@@ -72,6 +72,20 @@ def reasoned_seed_store(project: Project, seed_store: Path, tmp_path_factory: py
 def reasoned_seeds(reasoned_seed_store: Path) -> OxigraphStore:
     """The reasoned seeds, opened read-only: what the service and a remote store must match."""
     return OxigraphStore.open(reasoned_seed_store, read_only=True)
+
+
+@pytest.fixture(scope="session")
+def review_server(reasoned_seed_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """`evkg serve` with reviews from the browser on (token `review-token`), on its own copy of the
+    reasoned seeds and its own reviews file (`server.env["EVKG_REVIEWS"]`): for tests that record decisions."""
+    folder = tmp_path_factory.mktemp("review-server")
+    snapshot(reasoned_seed_store, folder / "store")
+    reviews = folder / "reviews.yaml"
+    server = start_server(
+        folder / "store", folder / "serve.log", EVKG_REVIEW_TOKEN=REVIEW_TOKEN, EVKG_REVIEWS=str(reviews)
+    )
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -25,7 +25,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select, WebDriverWait
-from support import LiveServer
+from support import REVIEW_TOKEN, LiveServer
 
 from service.editor import YASGUI_BUILD, YASGUI_FILES
 
@@ -178,9 +178,9 @@ def _select(server: LiveServer, query: str) -> list[dict[str, Any]]:
 TYPE, INTERVENTION = "first-line-conflict", "cyclobenzaprine"
 
 
-def shown(browser: WebDriver) -> list[str]:
-    """The ids of the conflicts on the page, in order."""
-    return [div.get_attribute("id") or "" for div in css(browser, "div.conflict")]
+def shown(browser: WebDriver, kind: str = "disagreement") -> list[str]:
+    """The ids of the disagreements (or of the pairs: kind `conflict`) on the page, in order."""
+    return [div.get_attribute("id") or "" for div in css(browser, f"div.{kind}")]
 
 
 def choose(browser: WebDriver, name: str, value: str) -> None:
@@ -193,34 +193,37 @@ def choose(browser: WebDriver, name: str, value: str) -> None:
 def test_the_audit_page_filters_by_type_then_intervention(
     browser: webdriver.Chrome, server: LiveServer, screenshot: Callable[[str], Path]
 ) -> None:
-    everything = api(server, "/api/conflicts")
-    by_type = api(server, "/api/conflicts", type=TYPE)
-    both = api(server, "/api/conflicts", type=TYPE, intervention=INTERVENTION)
+    everything = api(server, "/api/conflicts", view="pairs")
+    by_type = api(server, "/api/conflicts", view="pairs", type=TYPE)
+    both = api(server, "/api/conflicts", view="pairs", type=TYPE, intervention=INTERVENTION)
     assert 0 < len(both) < len(by_type) < len(everything), "each filter narrows the seeds' conflicts"
 
     browser.get(server.url + "/conflicts")
-    assert shown(browser) == [r["id"] for r in everything]
+    assert sorted(shown(browser, "conflict")) == sorted(r["id"] for r in everything)
+    assert shown(browser) == [d["id"] for d in api(server, "/api/conflicts")]
     for name in ("type", "source", "intervention", "condition", "status"):
         options = [o.get_attribute("value") for o in Select(browser.find_element(By.NAME, name)).options]
         assert len(options) > 1 and options[0] == "", f"the {name} filter offers the data's values"
     choose(browser, "type", TYPE)
-    assert shown(browser) == [r["id"] for r in by_type]
+    assert sorted(shown(browser, "conflict")) == sorted(r["id"] for r in by_type)
     choose(browser, "intervention", INTERVENTION)
-    assert shown(browser) == [r["id"] for r in both]
-    assert f"{len(both)} finding(s)" in browser.find_element(By.TAG_NAME, "body").text
-    for record in both:
-        check_conflict(browser.find_element(By.ID, record["id"]), record, server)
+    assert sorted(shown(browser, "conflict")) == sorted(r["id"] for r in both)
+    grouped = api(server, "/api/conflicts", type=TYPE, intervention=INTERVENTION)
+    assert shown(browser) == [d["id"] for d in grouped]
+    assert f"{len(grouped)} disagreement(s) from {len(both)} pair(s)" in browser.find_element(By.TAG_NAME, "body").text
+    for record in grouped:
+        check_disagreement(browser.find_element(By.ID, record["id"]), record, server)
     assert page_errors(browser) == []
     screenshot("conflicts-filtered")
 
 
-def check_conflict(div: WebElement, record: dict[str, Any], server: LiveServer) -> None:
-    """Type, severity, status, explanation, and each side's quote linked to its claim and source."""
-    heading = div.find_element(By.TAG_NAME, "h3").text
-    assert record["type"] in heading and record["severity"] in heading and record["status"] in heading
-    assert record["explanation"] in div.text
-    quotes = css(div, "blockquote")
-    assert len(quotes) == len(record["claims"]) >= 2, "both sides"
+def check_disagreement(div: WebElement, record: dict[str, Any], server: LiveServer) -> None:
+    """Headline, type, severity, status, and every claim's quote linked to its claim and source."""
+    assert record["explanation"] == div.find_element(By.TAG_NAME, "h2").text
+    tags = [tag.text for tag in css(div, "p .tag")]
+    assert [record["type"], record["severity"], record["status"]] == tags[:3]
+    quotes = css(div, ":scope > blockquote")
+    assert len(quotes) == len(record["claims"]) >= 2, "every claim involved"
     for quote, claim in zip(quotes, record["claims"], strict=True):
         links = {a.get_attribute("href"): a.text for a in css(quote, "a")}
         assert links[server.url + local(claim["iri"])] == f"“{claim['quote']}”"
@@ -264,3 +267,29 @@ def test_the_stance_matrix_colours_stances_and_outlines_conflicts(
         assert (outline != "none") == is_conflicted and ("⚠" in td.text) == is_conflicted
     assert page_errors(browser) == []
     screenshot("matrix")
+
+
+def test_the_audit_page_records_a_review_round_trip(
+    browser: webdriver.Chrome, review_server: LiveServer, screenshot: Callable[[str], Path]
+) -> None:
+    (item,) = [d for d in api(review_server, "/api/conflicts") if d["type"] == "first-line-conflict"]
+    browser.get(review_server.url + "/conflicts")
+    token = wait(browser, lambda d: css(d, "#review-token"), "the token field")[0]
+    token.send_keys(REVIEW_TOKEN)
+    card = css(browser, f'div.disagreement[id="{item["id"]}"]')[0]
+    form = card.find_element(By.CSS_SELECTOR, "form.review")
+    Select(form.find_element(By.NAME, "status")).select_by_value("confirmed")
+    form.find_element(By.NAME, "reviewer").send_keys("A. Author")
+    form.find_element(By.NAME, "rationale").send_keys("the two texts contradict each other")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+
+    def confirmed(driver: WebDriver) -> bool:
+        cards = css(driver, f'div.disagreement[id="{item["id"]}"]')
+        return bool(cards) and "confirmed" in [tag.text for tag in css(cards[0], "p .tag")]
+
+    wait(browser, confirmed, "the page to show the decision")
+    history = css(browser, f'div.disagreement[id="{item["id"]}"] details.history li')
+    assert history and "A. Author: confirmed" in history[-1].get_attribute("textContent")
+    screenshot("audit-review")
+    assert not page_errors(browser)
+    assert {d["id"]: d["status"] for d in api(review_server, "/api/conflicts")}[item["id"]] == "confirmed"

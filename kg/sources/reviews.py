@@ -75,6 +75,11 @@ def add_reviews(path: Path, reviews: list[Review]) -> None:
         replace_file(path, text, check=lambda p: len(load_reviews_list(p)) == before + len(reviews))
 
 
+def history(path: Path, conflicts: set[str]) -> list[Review]:
+    """Every decision recorded on these conflict ids, oldest first."""
+    return [review for review in load_reviews_list(path) if review.conflict in conflicts]
+
+
 def load_reviews_list(path: Path) -> list[Review]:
     """Every review in the file, in order (none when it is missing)."""
     return parse_record(path, ReviewsFile)[0].reviews if path.exists() else []
