@@ -14,16 +14,18 @@ import pyoxigraph as ox
 from kg.namespaces import Iris
 from kg.sparql.queries import QueryRegistry
 from kg.store.base import Store, solutions
+from kg.wording import Names, load_names, plain, reword
 
 
 @dataclass
 class ConflictClaim:
-    """One side of a conflict: the claim, its source and its exact quote."""
+    """One side of a conflict: the claim, its source, its exact quote and the authorities it cites."""
 
     id: str
     iri: str
     source: str
     quote: str
+    cites: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -72,7 +74,23 @@ def _value(row: Any, name: str) -> str:
 
 
 def load_conflicts(store: Store, registry: QueryRegistry) -> list[ConflictRecord]:
-    """Every finding in the conflicts graph, one record each, most severe first."""
+    """Every finding in the conflicts graph, one record each, most severe first, in plain words."""
+    names = load_names(store, registry)
+    return [in_plain_words(record, names) for record in _records(store, registry)]
+
+
+def in_plain_words(record: ConflictRecord, names: Names) -> ConflictRecord:
+    """The record with sources named by title and year (and what they cite), witnesses in words."""
+    citations: dict[str, list[str]] = {}
+    for claim in record.claims:
+        for agent in claim.cites:
+            _add_once(citations.setdefault(claim.source, []), names.authority(agent))
+    record.explanation = plain(reword(record.explanation, names, citations), names)
+    record.witness = plain(record.witness, names)
+    return record
+
+
+def _records(store: Store, registry: QueryRegistry) -> list[ConflictRecord]:
     records: dict[str, ConflictRecord] = {}
     for row in solutions(store.query(registry.resolve("reports/conflicts").text, hints=True)):
         iri = _value(row, "conflict")
@@ -99,12 +117,13 @@ def load_conflicts(store: Store, registry: QueryRegistry) -> list[ConflictRecord
         _add_once(record.sources, _value(row, "sourceId"))
         _add_once(record.interventions, slug(_value(row, "intervention")) if row["intervention"] else "")
         _add_once(record.conditions, slug(_value(row, "condition")) if row["condition"] else "")
-        if not any(c.iri == _value(row, "claim") for c in record.claims):
-            record.claims.append(
-                ConflictClaim(
-                    _value(row, "claimId"), _value(row, "claim"), _value(row, "sourceId"), _value(row, "quote")
-                )
+        claim = next((c for c in record.claims if c.iri == _value(row, "claim")), None)
+        if claim is None:
+            claim = ConflictClaim(
+                _value(row, "claimId"), _value(row, "claim"), _value(row, "sourceId"), _value(row, "quote")
             )
+            record.claims.append(claim)
+        _add_once(claim.cites, _value(row, "agent"))
     return list(records.values())
 
 

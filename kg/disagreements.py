@@ -118,8 +118,9 @@ def disagreement(
     conditions: tuple[str, ...],
     pairs: list[ConflictRecord],
 ) -> Disagreement:
-    """A disagreement from its key and its pairs (the most severe pair gives the headline)."""
-    pairs = sorted(pairs, key=lambda r: (SEVERITY_ORDER.index(r.severity), r.id))
+    """A disagreement from its key and its pairs (the most severe pair gives the headline, one that names
+    the authority a source cites if there is one)."""
+    pairs = sorted(pairs, key=lambda r: (SEVERITY_ORDER.index(r.severity), ", citing " not in r.explanation, r.id))
     key = " ".join([kind, ",".join(sources), ",".join(interventions), ",".join(conditions)])
     return Disagreement(
         id=hashlib.sha1(key.encode()).hexdigest()[:16],

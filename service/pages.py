@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from kg.disagreements import to_csv as disagreements_csv
 from kg.disagreements import to_json as disagreements_json
 from kg.sources.reviews import history
 from kg.store.base import solutions
+from kg.wording import Names, load_names
 from service.context import Services
 from service.errors import BadRequest
 
@@ -53,9 +55,29 @@ class Cell:
     conflicted: bool = False
 
 
+def words(slug_: str) -> str:
+    """A type or status id as words: `first-line-conflict` -> `first-line conflict`."""
+    return slug_.replace("-conflict", " conflict").replace("-info", "").replace("-", " ")
+
+
 class PagesView:
     def __init__(self, services: Services) -> None:
         self.services = services
+
+    def names(self) -> Names:
+        """Display names of sources and terms, once per store generation."""
+        return self.services.cached("names", lambda store: load_names(store, self.services.registry))  # type: ignore[no-any-return]
+
+    def labelling(self) -> dict[str, Callable[[str], str]]:
+        """For each filter, how its values read on the page (no ids)."""
+        names = self.names()
+        return {
+            "type": words,
+            "source": names.source,
+            "intervention": names.term,
+            "condition": names.term,
+            "status": words,
+        }
 
     def selected(self) -> tuple[Filters, list[ConflictRecord]]:
         filters = filters_from(request.args.to_dict(flat=False))
@@ -100,6 +122,7 @@ class PagesView:
             disagreements=grouped,
             reviewing=bool(self.services.settings.review_token),
             histories={d.id: history(reviews, {p.id for p in d.pairs}) for d in grouped},
+            label=self.labelling(),
             filters=filters,
             choices=choices,
             selected=selected,
@@ -145,6 +168,7 @@ class PagesView:
         interventions = sorted(labels, key=lambda i: labels[i].lower())
         return render_template(
             "matrix.html",
+            source_name=self.names().source,
             cells=cells,
             sources=sources,
             interventions=interventions,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from html.parser import HTMLParser
 
 import pyoxigraph as ox
 import pytest
@@ -295,3 +296,36 @@ def test_stance_matrix_marks_stances_and_conflicted_cells(server: LiveServer) ->
     assert 'class="for conflicted"' in page
     assert 'class="against"' in page
     assert 'href="/id/term/cyclobenzaprine"' in page
+
+
+class _Text(HTMLParser):
+    """The text a person reads on a page (no tags, attributes or scripts)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.skip += tag in ("script", "style", "code")
+
+    def handle_endtag(self, tag: str) -> None:
+        self.skip -= tag in ("script", "style", "code")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip:
+            self.parts.append(data)
+
+
+def visible_text(html: str) -> str:
+    parser = _Text()
+    parser.feed(html)
+    return " ".join(parser.parts)
+
+
+@pytest.mark.parametrize("path", ["/conflicts?all=1", "/conflicts/matrix"])
+def test_pages_name_sources_and_terms_not_their_ids(server: LiveServer, path: str) -> None:
+    text = visible_text(server.get(path, BROWSER).text)
+    ids = ["livestrong-back-spasm", "droracle-back-spasm", "skeletal-muscle-relaxant", "back-muscle-spasm", "FirstLine"]
+    assert [i for i in ids if i in text] == []
+    assert "Dr.Oracle (2025)" in text and "LIVESTRONG.COM" in text
