@@ -41,6 +41,7 @@ def test_query_has_header_and_runs(name: str, reasoned: OxigraphStore, project: 
             "conflicts/duration",
             "conflicts/evidence",
             "conflicts/direct",
+            "conflicts/recommendation-vs-safety",  # the seeds' cautions are their own: qualifications
         )
     ):
         assert rows, f"{name} returns nothing on the seeds"

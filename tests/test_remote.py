@@ -124,7 +124,7 @@ def test_the_conflict_rules_find_the_same_in_virtuoso(
     here, there = load_conflicts(embedded, registry), load_conflicts(remote, registry)
     assert any(r.type == "explained-by-context" for r in here), "the seeds have pairs explained by context"
     assert findings(there) == findings(here)
-    assert len(here) >= 3 and {r.type for r in here} >= {"first-line-conflict", "recommendation-vs-safety"}
+    assert len(here) >= 3 and {r.type for r in here} >= {"first-line-conflict", "qualification"}
 
 
 @pytest.mark.virtuoso

@@ -157,10 +157,12 @@ def test_api_conflicts_lists_the_same_conflicts_as_the_embedded_store(
     expected = {
         r.id for r in records if (everything or r.category == "conflict" or wanted) and (not wanted or r.type == wanted)
     }
-    served = server.get("/api/conflicts", **params).json()
+    served = server.get("/api/conflicts", view="pairs", **params).json()
     assert expected and {c["id"] for c in served} == expected
-    rows = list(csv.DictReader(io.StringIO(server.get("/api/conflicts.csv", **params).text)))
+    rows = list(csv.DictReader(io.StringIO(server.get("/api/conflicts.csv", view="pairs", **params).text)))
     assert {r["id"] for r in rows} == expected
+    grouped = server.get("/api/conflicts", **params).json()
+    assert {p["id"] for d in grouped for p in d["pairs"]} == expected, "the same pairs, grouped"
 
 
 def test_the_pages_for_people_render_from_the_remote_store(server: LiveServer) -> None:

@@ -50,12 +50,21 @@ class RemoteTooLarge(RemoteError):
     """The answer is larger than the request allowed."""
 
 
+DEADLOCK_PAUSES = (0.2, 0.5, 1.0)
+"""Pauses before sending a request again that the server rolled back as a deadlock."""
+
+
 class RemoteFailed(RemoteError):
     """The server answered an error status (other than 400) or a body that cannot be used."""
 
     def __init__(self, message: str, *, status: int = 0, detail: str = "") -> None:
         super().__init__(message)
         self.status, self.detail = status, detail
+
+    @property
+    def transient(self) -> bool:
+        """Virtuoso rolled the transaction back (SQL state 40001, a deadlock): the same request may succeed."""
+        return "Virtuoso 40001 Error" in self.detail
 
     @property
     def query_fault(self) -> bool:
@@ -77,6 +86,26 @@ class Http:
         )
 
     def send(
+        self,
+        method: str,
+        url: str,
+        body: bytes | None = None,
+        *,
+        timeout: float = TIMEOUT,
+        limit: int | None = None,
+        **headers: str,
+    ) -> tuple[str, bytes]:
+        """`attempt`, sent again (after a short pause) when the server rolled it back as a deadlock."""
+        for pause in DEADLOCK_PAUSES:
+            try:
+                return self.attempt(method, url, body, timeout=timeout, limit=limit, **headers)
+            except RemoteFailed as exc:
+                if not exc.transient:
+                    raise
+                time.sleep(pause)
+        return self.attempt(method, url, body, timeout=timeout, limit=limit, **headers)
+
+    def attempt(
         self,
         method: str,
         url: str,
