@@ -27,6 +27,7 @@ INTERNAL = {
 UNNAMED = "not named in the text"
 """What curators write in the title of a numbered reference the source leaves unnamed."""
 _WORD = re.compile(r"\b[A-Z][a-z]+(?:[A-Z][a-z]+)+\b|\b(?:Acute|Subacute|Chronic|Adjunct|Procedure)\b")
+_KIND_WORDS = re.compile(r"([A-Z])")
 _SLUG = re.compile(r"\b[a-z0-9]+(?:-[a-z0-9]+)+\b")
 
 
@@ -42,6 +43,8 @@ class Names:
     """authority IRI -> label."""
     terms: dict[str, str] = field(default_factory=dict)
     """term id -> label."""
+    kinds: dict[str, str] = field(default_factory=dict)
+    """source id -> its kind in words ("consumer article")."""
 
     def source(self, source_id: str) -> str:
         """A source's display name (its id when unknown)."""
@@ -78,6 +81,7 @@ def _add(names: Names, row: dict[str, str]) -> None:
         name = row["shortTitle"] or row["publisher"] or row["title"]
         names.sources[row["id"]] = f"{name} ({year})" if year else name
         names.quoted[row["id"]] = row["publisher"] or row["title"]
+        names.kinds[row["id"]] = _KIND_WORDS.sub(r" \1", row["kind"].rsplit("#", 1)[-1]).strip().lower()
 
 
 def source_phrase(names: Names, source_id: str, citing: list[str]) -> str:

@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import Blueprint, Response, render_template, request
 
-from kg.audit import ConflictRecord, Filters, apply_filters, slug, to_csv, to_json
-from kg.disagreements import Disagreement, disagreements
+from kg.audit import ConflictRecord, Filters, apply_filters, covered_terms, to_csv, to_json
+from kg.disagreements import Disagreement, disagreements, hierarchy
 from kg.disagreements import to_csv as disagreements_csv
 from kg.disagreements import to_json as disagreements_json
 from kg.sources.reviews import history
 from kg.store.base import solutions
 from kg.wording import Names, load_names
+from service import matrix as stance
 from service.context import Services
 from service.errors import BadRequest
 
 VIEWS = ("disagreements", "pairs")
 FILTER_PARAMS = ("type", "source", "intervention", "condition", "status")
-STANCES = {"for": "for", "against": "against", "uncertain": "uncertain", "no recommendation": "uncertain"}
 
 
 def pages_blueprint(services: Services) -> Blueprint:
@@ -31,6 +29,7 @@ def pages_blueprint(services: Services) -> Blueprint:
     blueprint.add_url_rule("/", "index", view.index)
     blueprint.add_url_rule("/conflicts", "conflicts", view.conflicts)
     blueprint.add_url_rule("/conflicts/matrix", "matrix", view.matrix)
+    blueprint.add_url_rule("/conflicts/matrix.csv", "matrix_csv", view.matrix_csv)
     blueprint.add_url_rule("/api/conflicts", "conflicts_json", view.conflicts_json)
     blueprint.add_url_rule("/api/conflicts.csv", "conflicts_csv", view.conflicts_csv)
     return blueprint
@@ -44,15 +43,6 @@ def filters_from(args: dict[str, list[str]]) -> Filters:
     )
     informational = any(v.lower() in ("1", "true", "yes", "on") for v in args.get("all", ()))
     return Filters(types, sources, interventions, conditions, statuses, informational)
-
-
-@dataclass
-class Cell:
-    """A stance matrix cell: the directions a source gives an intervention, and its claims."""
-
-    stances: set[str] = field(default_factory=set)
-    claims: list[tuple[str, str]] = field(default_factory=list)
-    conflicted: bool = False
 
 
 def words(slug_: str) -> str:
@@ -153,25 +143,35 @@ class PagesView:
         return response
 
     def matrix(self) -> str:
-        store = self.services.read()
-        rows = solutions(store.query(self.services.pages.resolve("stance-matrix").text, hints=True))
-        cells: dict[tuple[str, str], Cell] = defaultdict(Cell)
-        labels: dict[str, str] = {}
-        for row in rows:
-            intervention = slug(row["intervention"].value)
-            labels[intervention] = row["interventionLabel"].value if row["interventionLabel"] else intervention
-            cell = cells[(row["sourceId"].value, intervention)]
-            cell.stances.add(STANCES.get(row["direction"].value, "uncertain"))
-            cell.claims.append((row["claimId"].value, row["claim"].value))
-            cell.conflicted = cell.conflicted or int(row["conflicts"].value) > 0
-        sources = sorted({source for source, _ in cells})
-        interventions = sorted(labels, key=lambda i: labels[i].lower())
+        names = self.names()
         return render_template(
             "matrix.html",
-            source_name=self.names().source,
-            cells=cells,
-            sources=sources,
-            interventions=interventions,
-            labels=labels,
+            matrix=self.stance_matrix(),
+            names=names,
+            query=request.query_string,
             base=self.services.iris.base,
         )
+
+    def matrix_csv(self) -> Response:
+        response = Response(stance.to_csv(self.stance_matrix(), self.names()), content_type="text/csv; charset=utf-8")
+        response.headers["Content-Disposition"] = 'attachment; filename="stance-matrix.csv"'
+        return response
+
+    def stance_matrix(self) -> stance.Matrix:
+        """The matrix as the page's filters select it, classes above members, flagged cells linked."""
+        filters, records = self.selected()
+        store = self.services.read()
+        disagreement_of = {c.iri: d.id for d in self.grouped(records) for c in d.claims}
+        rows = solutions(store.query(self.services.pages.resolve("stance-matrix").text, hints=True))
+        built = stance.build(rows, self.selection(filters), disagreement_of)
+        return stance.by_hierarchy(built, hierarchy(store, self.services.iris, built.labels))
+
+    def selection(self, filters: Filters) -> stance.Selection:
+        """The sources, interventions and conditions the filters keep (narrower terms included)."""
+        store, iris = self.services.read(), self.services.iris
+
+        def covered(terms: tuple[str, ...]) -> frozenset[str] | None:
+            return frozenset(covered_terms(store, iris, terms)) if terms else None
+
+        sources = frozenset(filters.sources) if filters.sources else None
+        return stance.Selection(sources, covered(filters.interventions), covered(filters.conditions))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from html.parser import HTMLParser
 
 import pyoxigraph as ox
@@ -296,6 +297,29 @@ def test_stance_matrix_marks_stances_and_conflicted_cells(server: LiveServer) ->
     assert 'class="for conflicted"' in page
     assert 'class="against"' in page
     assert 'href="/id/term/cyclobenzaprine"' in page
+
+
+def test_the_matrix_follows_the_filters_groups_by_class_and_exports_csv(server: LiveServer) -> None:
+    page = server.get("/conflicts/matrix", BROWSER, source="livestrong-back-spasm").text
+    assert page.count('<th><a href="/id/source/') == 1, "one column: the filtered source"
+    rows = list(csv.reader(io.StringIO(server.get("/conflicts/matrix.csv").text)))
+    assert rows[0] == ["intervention", "Dr.Oracle (2025)", "LIVESTRONG.COM"]
+    order = [row[0] for row in rows[1:]]
+    assert order.index("skeletal muscle relaxant") < order.index("cyclobenzaprine"), "a class above its members"
+    flagged = {row[0] for row in rows[1:] if any(cell.endswith("!") for cell in row[1:])}
+    assert {"non-steroidal anti-inflammatory drug", "skeletal muscle relaxant"} <= flagged
+    narrowed = list(csv.reader(io.StringIO(server.get("/conflicts/matrix.csv", intervention="nsaid").text)))
+    assert {row[0] for row in narrowed[1:]} <= {
+        "non-steroidal anti-inflammatory drug",
+        "ibuprofen",
+        "aspirin",
+        "naproxen",
+    }
+    disagreements = {d["id"] for d in server.get("/api/conflicts").json()}
+    flags = re.findall(
+        r'class="flag" href="/conflicts\?[^#"]*#([0-9a-f]{16})"', server.get("/conflicts/matrix", BROWSER).text
+    )
+    assert flags and set(flags) <= disagreements, "each ⚠ links to its disagreement"
 
 
 class _Text(HTMLParser):
