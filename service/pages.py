@@ -10,8 +10,8 @@ from flask import Blueprint, Response, render_template, request
 from kg.audit import ConflictRecord, Filters, apply_filters, slug, to_csv, to_json
 from kg.store.base import solutions
 from service.context import Services
+from service.filters import FILTER_PARAMS, Known, filters_from, known_values
 
-FILTER_PARAMS = ("type", "source", "intervention", "condition", "status")
 STANCES = {"for": "for", "against": "against", "uncertain": "uncertain", "no recommendation": "uncertain"}
 
 
@@ -27,16 +27,6 @@ def pages_blueprint(services: Services) -> Blueprint:
     return blueprint
 
 
-def filters_from(args: dict[str, list[str]]) -> Filters:
-    """Filters from query parameters (each repeatable; empty values ignored); all=1 adds informational."""
-
-    types, sources, interventions, conditions, statuses = (
-        tuple(v for v in args.get(n, ()) if v) for n in FILTER_PARAMS
-    )
-    informational = any(v.lower() in ("1", "true", "yes", "on") for v in args.get("all", ()))
-    return Filters(types, sources, interventions, conditions, statuses, informational)
-
-
 @dataclass
 class Cell:
     """A stance matrix cell: the directions a source gives an intervention, and its claims."""
@@ -50,8 +40,13 @@ class PagesView:
     def __init__(self, services: Services) -> None:
         self.services = services
 
+    def known(self) -> Known:
+        """The values each filter accepts, once per store generation."""
+        return self.services.cached("filter-values", lambda store: known_values(store, self.services.pages))  # type: ignore[no-any-return]
+
     def selected(self) -> tuple[Filters, list[ConflictRecord]]:
-        filters = filters_from(request.args.to_dict(flat=False))
+        """The filters asked for (400 for a value the dataset does not know) and the conflicts they keep."""
+        filters = filters_from(request.args.to_dict(flat=False), self.known())
         store = self.services.read()
         return filters, apply_filters(self.services.conflicts(), filters, store, self.services.iris)
 
