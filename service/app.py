@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask, Response, render_template, request
 
 from kg.settings import load_settings
+from service.compression import compress
 from service.context import Services, build_services
 from service.data import data_blueprint
 from service.editor import editor_blueprint
@@ -39,6 +40,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, store: Any = None, **
     app.after_request(limits.add_headers)
     app.after_request(security_headers)
     app.register_error_handler(Exception, handle_error)
+    compress(app)
     app.jinja_env.filters["local"] = LocalLink(services.iris.base)
     return app
 

@@ -93,7 +93,7 @@ class DataView:
         return response
 
     def openapi(self) -> Response:
-        return json_response(openapi_document(request.host_url))
+        return json_response(openapi_document(request.host_url, update=bool(self.services.settings.update_token)))
 
     def health(self) -> Response:
         counts = self.services.graph_counts()

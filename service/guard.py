@@ -31,6 +31,11 @@ from dataclasses import dataclass, field
 from kg.sparql.lexer import Token, iri_value, prefix_keywords, resolve, split_pname, tokenize
 from service.errors import BadRequest, Forbidden
 
+MAX_DEPTH = 128
+"""The deepest nesting a query may have (brackets, and a run of `!`), checked before any worker parses it.
+pyoxigraph parses and evaluates recursively, and a query worker dies of a stack overflow far deeper than
+this; docs/service.md has the depths measured. Real queries nest a few levels."""
+OPENERS, CLOSERS = "({[", ")}]"
 FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
 UPDATES = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")
 GUARDED = ("SERVICE", "FROM")
@@ -45,6 +50,7 @@ class QueryShape:
     services: list[str | None] = field(default_factory=list)
     datasets: list[str | None] = field(default_factory=list)
     hidden: list[str] = field(default_factory=list)
+    depth: int = 0
 
 
 @dataclass
@@ -69,7 +75,7 @@ def scan(text: str, prefixes: Mapping[str, str]) -> QueryShape:
     """Scan a query's tokens for its form, SERVICE endpoints and dataset IRIs (None: unresolvable)."""
     tokens = tokenize(text)
     scope = _Scope(dict(prefixes))
-    shape = QueryShape()
+    shape = QueryShape(depth=nesting(tokens))
     spanning = [t.start for t in tokens if t.kind in ("string", "error") and ("\n" in t.text or "\r" in t.text)]
     for i, token in enumerate(tokens):
         if token.kind == "iri" and _hides_syntax(text, token, spanning):
@@ -79,6 +85,19 @@ def scan(text: str, prefixes: Mapping[str, str]) -> QueryShape:
         elif token.kind == "word":
             _keyword(tokens, i, scope, shape)
     return shape
+
+
+def nesting(tokens: list[Token]) -> int:
+    """How deep a query nests: brackets `( { [`, plus a run of `!` one level each (pyoxigraph reads `!!x`).
+
+    Brackets inside an IRI token count too: a parser may read its `<` as a comparison and the rest as syntax."""
+    depth = deepest = bangs = 0
+    for token in tokens:
+        for char in token.text if token.kind in ("punct", "iri") else "":
+            depth += (char in OPENERS) - (char in CLOSERS and depth > 0)
+            bangs = bangs + 1 if char == "!" else 0
+            deepest = max(deepest, depth + bangs)
+    return deepest
 
 
 def _keyword(tokens: list[Token], i: int, scope: _Scope, shape: QueryShape) -> None:
@@ -145,6 +164,7 @@ def check_query(text: str, prefixes: Mapping[str, str], allowed: Iterable[str], 
 
     `graphs` is only looked into, never copied: a large store names many graphs."""
     shape = scan(text, prefixes)
+    check_depth(shape)
     if shape.update:
         raise Forbidden(f"this endpoint is read-only: SPARQL updates ({shape.update}) are not accepted")
     if shape.hidden:
@@ -167,3 +187,11 @@ def check_query(text: str, prefixes: Mapping[str, str], allowed: Iterable[str], 
                 "(see the service description at /sparql) or leave the dataset to the default"
             )
     return shape
+
+
+def check_depth(shape: QueryShape) -> None:
+    """Refuse (400) a query nested deeper than MAX_DEPTH, before a worker's parser would overflow its stack."""
+    if shape.depth > MAX_DEPTH:
+        raise BadRequest(
+            f"the query nests {shape.depth} levels deep (brackets and `!`); at most {MAX_DEPTH} are accepted"
+        )

@@ -88,6 +88,8 @@ class ResourceView:
         if kind not in KINDS:
             raise NotFound(f"no resource kind {kind!r}; kinds: {', '.join(KINDS)}")
         chosen = negotiate(request.headers.get("Accept"), request.args.get("format"), OFFERED)
+        if not is_iri(iri):
+            raise NotFound(f"<{iri}> is not an IRI this dataset could mint; no resource here")
         triples = describe(self.services.read(), self.services.pages, iri)
         if not triples:
             raise NotFound(f"<{iri}> has no triples in this dataset")
@@ -129,6 +131,15 @@ class ResourceView:
         query = self.services.pages.resolve("incoming-links").text
         rows = solutions(self.services.read().query(query, bindings={"resource": ox.NamedNode(iri)}, hints=True))
         return sorted({(short(r["subject"]), short(r["predicate"]), self.local(r["subject"].value)) for r in rows})
+
+
+def is_iri(text: str) -> bool:
+    """Whether the text is a valid IRI (a path may hold a space or other characters no IRI has)."""
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return True
 
 
 def text(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:

@@ -14,13 +14,16 @@ from service.errors import BadRequest, NotAcceptable
 
 @dataclass(frozen=True)
 class Format:
-    """A representation: short name (`format=`), media type, other accepted media types, family."""
+    """A representation: short name (`format=`), media type, family, other media types, other short names."""
 
     name: str
     media_type: str
     family: str
     aliases: tuple[str, ...] = ()
     extension: str = ""
+    names: tuple[str, ...] = ()
+    """Other names a `format=` / `output=` parameter may give it: those SPARQLWrapper, Jena/Fuseki and
+    rdflib clients send (see docs/service.md)."""
 
     @property
     def content_type(self) -> str:
@@ -31,16 +34,30 @@ class Format:
 RESULTS, RDF, DATASET, PAGE = "results", "rdf", "dataset", "page"
 
 FORMATS: tuple[Format, ...] = (
-    Format("json", "application/sparql-results+json", RESULTS, ("application/json",), "srj"),
-    Format("xml", "application/sparql-results+xml", RESULTS, ("application/xml",), "srx"),
+    Format("json", "application/sparql-results+json", RESULTS, ("application/json",), "srj", ("srj",)),
+    Format("xml", "application/sparql-results+xml", RESULTS, ("application/xml",), "srx", ("srx",)),
     Format("csv", "text/csv", RESULTS, (), "csv"),
     Format("tsv", "text/tab-separated-values", RESULTS, (), "tsv"),
-    Format("turtle", "text/turtle", RDF, ("application/x-turtle",), "ttl"),
-    Format("ntriples", "application/n-triples", RDF, ("text/plain",), "nt"),
-    Format("rdfxml", "application/rdf+xml", RDF, (), "rdf"),
-    Format("jsonld", "application/ld+json", RDF, ("application/json",), "jsonld"),
+    Format(
+        "turtle",
+        "text/turtle",
+        RDF,
+        ("application/x-turtle", "application/turtle", "text/n3", "text/rdf+n3", "application/n3"),
+        "ttl",
+        ("ttl", "n3", "text"),
+    ),
+    Format("ntriples", "application/n-triples", RDF, ("text/plain",), "nt", ("nt", "n-triples")),
+    Format("rdfxml", "application/rdf+xml", RDF, (), "rdf", ("xml", "rdf", "rdf+xml", "rdf/xml")),
+    Format(
+        "jsonld",
+        "application/ld+json",
+        RDF,
+        ("application/json", "application/x-json+ld"),
+        "jsonld",
+        ("json-ld", "json"),
+    ),
     Format("trig", "application/trig", DATASET, (), "trig"),
-    Format("nquads", "application/n-quads", DATASET, (), "nq"),
+    Format("nquads", "application/n-quads", DATASET, (), "nq", ("nq", "n-quads")),
     Format("html", "text/html", PAGE, ("application/xhtml+xml",), "html"),
 )
 BY_NAME = {f.name: f for f in FORMATS}
@@ -76,7 +93,7 @@ def by_override(override: str, offered: tuple[Format, ...]) -> Format:
     """The format named by a `format=` parameter: a short name or a media type; 400 if neither."""
     wanted = override.strip().lower()
     for fmt in offered:
-        if wanted in (fmt.name, fmt.media_type, *fmt.aliases):
+        if wanted in (fmt.name, fmt.media_type, *fmt.aliases, *fmt.names):
             return fmt
     raise BadRequest(f"unknown format {override!r} for this resource; {valid_choices(offered)}")
 
@@ -119,13 +136,24 @@ def negotiate(accept: str | None, override: str | None, offered: tuple[Format, .
     return by_accept(accept, offered)
 
 
-def negotiate_repeated(accept: str | None, overrides: list[str], offered: tuple[Format, ...]) -> Format:
-    """As `negotiate`, for a `format` parameter that may be repeated: every value must name the same
-    format (SPARQLWrapper asks for TSV as `format=tsv&format=text/tab-separated-values`)."""
-    chosen = {by_override(override, offered) for override in overrides if override}
+def negotiate_repeated(
+    accept: str | None, overrides: list[str], offered: tuple[Format, ...], *, passed_over: tuple[Format, ...] = ()
+) -> Format:
+    """As `negotiate`, for `format` / `output` values that may be repeated or list media types: every value
+    must name the same format (SPARQLWrapper asks for TSV as `format=tsv&format=text/tab-separated-values`).
+    A value naming one of `passed_over` is left out: SPARQLWrapper sends its return format with every
+    query, whatever its form (Turtle for an ASK), and then negotiates by Accept alone."""
+    named = {by_override(value, offered + passed_over) for value in split_overrides(overrides)}
+    chosen = [fmt for fmt in offered if fmt in named]
     if len(chosen) > 1:
         raise BadRequest(f"the `format` parameter names {len(chosen)} different formats; name one")
-    return chosen.pop() if chosen else by_accept(accept, offered)
+    return chosen[0] if chosen else by_accept(accept, offered)
+
+
+def split_overrides(overrides: list[str]) -> list[str]:
+    """Each value of a `format` parameter, a value listing media types (`application/ld+json,application/x-json+ld`
+    from SPARQLWrapper) split, empty ones dropped."""
+    return [part.strip() for value in overrides for part in value.split(",") if part.strip()]
 
 
 def prefers_html(accept: str | None) -> bool:

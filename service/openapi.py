@@ -1,8 +1,12 @@
-"""The OpenAPI 3 document of the JSON API (and the SPARQL endpoint, for discovery)."""
+"""The OpenAPI 3.1 document of every route and method: the JSON API, /sparql (GET and POST), the linked
+data, the descriptions and dumps, and the pages for people (a test checks it against the app's routes)."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from service.linked_data import KINDS
+from service.negotiation import FORMATS, HTML, RDF_FORMATS, RESULTS_FORMATS, Format
 
 FILTERS = [
     ("type", "Conflict type, e.g. first-line-conflict."),
@@ -12,45 +16,128 @@ FILTERS = [
     ("status", "Review status: candidate, confirmed, explained-by-context, dismissed."),
 ]
 ERROR = {"$ref": "#/components/schemas/Error"}
+CONFLICTS = {"type": "array", "items": {"$ref": "#/components/schemas/Conflict"}}
+TEXT: dict[str, Any] = {"type": "string"}
+IRIS: dict[str, Any] = {"type": "array", "items": TEXT}
+NAMES = sorted({name for f in FORMATS for name in (f.name, *f.names)})
+PROTOCOL: list[tuple[str, dict[str, Any], str]] = [
+    ("query", TEXT, "The SPARQL query; none on GET: the service description."),
+    ("default-graph-uri", IRIS, "Graphs whose merge is the default graph (replaces the query's FROM)."),
+    ("named-graph-uri", IRIS, "The named graphs (replace the query's FROM NAMED)."),
+    ("format", TEXT, f"A format's name or media type, over Accept; names: {', '.join(NAMES)}."),
+    ("output", TEXT, "As `format` (the name Jena/Fuseki clients use)."),
+]
 
 
-def _parameters() -> list[dict[str, Any]]:
-    params: list[dict[str, Any]] = [
-        {
-            "name": name,
-            "in": "query",
-            "description": help_,
-            "schema": {"type": "array", "items": {"type": "string"}},
-            "style": "form",
-            "explode": True,
-        }
-        for name, help_ in FILTERS
-    ]
-    params.append(
-        {
-            "name": "all",
-            "in": "query",
-            "description": "1 to include informational findings.",
-            "schema": {"type": "string"},
-        }
-    )
-    return params
+def _protocol_url() -> list[dict[str, Any]]:
+    """A direct POST's dataset and format parameters, in the URL."""
+    return [_query(n, s, d) for n, s, d in PROTOCOL[1:]]
 
 
-def _error_responses(*codes: int) -> dict[str, Any]:
+def _query(name: str, schema: dict[str, Any], description: str = "") -> dict[str, Any]:
+    """A query parameter; an array is repeated (`?a=1&a=2`)."""
+    param = {"name": name, "in": "query", "description": description, "schema": schema}
+    return param | ({"style": "form", "explode": True} if schema.get("type") == "array" else {})
+
+
+def _path(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "description": description, "schema": schema or TEXT}
+
+
+def _filters() -> list[dict[str, Any]]:
+    params = [_query(name, IRIS, help_) for name, help_ in FILTERS]
+    return [*params, _query("all", TEXT, "1 to include informational findings.")]
+
+
+def _format() -> list[dict[str, Any]]:
+    return [_query("format", TEXT, "A format's name or media type, over Accept.")]
+
+
+def _errors(*codes: int) -> dict[str, Any]:
     return {str(c): {"description": "Error", "content": {"application/json": {"schema": ERROR}}} for c in codes}
 
 
-def _get(summary: str, media: str, schema: dict[str, Any], params: list[Any] | None = None) -> dict[str, Any]:
+def _content(formats: tuple[Format, ...] | tuple[str, ...], schema: dict[str, Any]) -> dict[str, Any]:
+    media = [f if isinstance(f, str) else f.media_type for f in formats]
+    return {m: {"schema": schema} for m in media}
+
+
+def _get(
+    summary: str,
+    media: tuple[Format, ...] | tuple[str, ...],
+    params: list[Any] | None = None,
+    *errors: int,
+    schema: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One GET operation: its parameters, its 200 in the given media types, the errors it may answer."""
+    schema = schema or ({"type": "object"} if media == ("application/json",) else TEXT)
     return {
-        "get": {
-            "summary": summary,
-            "parameters": params or [],
-            "responses": {
-                "200": {"description": "OK", "content": {media: {"schema": schema}}},
-                **_error_responses(400, 406, 503),
+        "summary": summary,
+        "parameters": params or [],
+        "responses": {"200": {"description": "OK", "content": _content(media, schema)}, **_errors(*errors)},
+    }
+
+
+def _sparql() -> dict[str, Any]:
+    """GET and POST /sparql, as the SPARQL 1.1 Protocol has them."""
+    answers = (*RESULTS_FORMATS, *RDF_FORMATS)
+    get = _get("SPARQL 1.1 Protocol query", answers, [_query(n, s, d) for n, s, d in PROTOCOL], 400, 403, 406, 503)
+    form = {"type": "object", "properties": {n: s for n, s, _ in PROTOCOL}, "required": ["query"]}
+    post = _get("SPARQL 1.1 Protocol query, form-encoded or direct", answers, _protocol_url(), 400, 403, 406, 415, 503)
+    post["requestBody"] = {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {"schema": form},
+            "application/sparql-query": {"schema": TEXT},
+        },
+    }
+    return {"get": get, "post": post}
+
+
+def _update() -> dict[str, Any]:
+    """POST /update (only when EVKG_UPDATE_TOKEN is set)."""
+    body = {"type": "object", "properties": {"update": TEXT}, "required": ["update"]}
+    return {
+        "post": {
+            "summary": "SPARQL 1.1 Update, with Authorization: Bearer <token>",
+            "requestBody": {
+                "required": True,
+                "content": {"application/x-www-form-urlencoded": {"schema": body}, "application/sparql-update": {}},
             },
+            "responses": {"204": {"description": "Updated"}, **_errors(400, 401, 403, 415)},
         }
+    }
+
+
+def _paths() -> dict[str, Any]:
+    """Every route but /update: what each GET answers."""
+    html, rdf = ("text/html",), RDF_FORMATS
+    dumps = tuple(f for f in FORMATS if f.name in ("trig", "nquads", "jsonld"))
+    kind = _path("kind", "The kind of resource.", {"type": "string", "enum": list(KINDS)})
+    return {
+        "/": {"get": _get("The landing page", html)},
+        "/sparql": _sparql(),
+        "/editor": {"get": _get("The SPARQL query editor (YASGUI)", html)},
+        "/assets/yasgui/{filename}": {"get": _get("YASGUI's files", ("*/*",), [_path("filename", "A file.")], 404)},
+        "/static/{filename}": {"get": _get("The pages' style sheet", ("*/*",), [_path("filename", "A file.")], 404)},
+        "/id/{kind}/{slug}": {
+            "get": _get("A resource of the dataset", (HTML, *rdf), [kind, _path("slug", "Its name.")], 400, 404, 406)
+        },
+        "/conflicts": {"get": _get("The conflict audit", html, _filters(), 400)},
+        "/conflicts/matrix": {"get": _get("Sources × interventions stance matrix", html)},
+        "/api/conflicts": {
+            "get": _get("Conflicts, filtered", ("application/json",), _filters(), 400, schema=CONFLICTS)
+        },
+        "/api/conflicts.csv": {"get": _get("Conflicts as CSV", ("text/csv",), _filters(), 400)},
+        "/api/queries": {"get": _get("The example SPARQL queries", ("application/json",), schema={"type": "array"})},
+        "/void": {"get": _get("VoID description", rdf, _format(), 400, 406)},
+        "/.well-known/void": {"get": _get("VoID description", rdf, _format(), 400, 406)},
+        "/.well-known/sparql-examples": {"get": _get("The example queries as SHACL", rdf, _format(), 400, 406)},
+        "/dumps/{name}": {
+            "get": _get("The whole dataset", dumps, [_path("name", "evidencekg.trig, .nq or .jsonld")], 404)
+        },
+        "/openapi.json": {"get": _get("This document", ("application/json",))},
+        "/health": {"get": _get("Service health", ("application/json",), None, 503)},
     }
 
 
@@ -62,49 +149,34 @@ def _components() -> dict[str, Any]:
             "error": {
                 "type": "object",
                 "required": ["status", "title", "detail"],
-                "properties": {
-                    "status": {"type": "integer"},
-                    "title": {"type": "string"},
-                    "detail": {"type": "string"},
-                },
+                "properties": {"status": {"type": "integer"}, "title": TEXT, "detail": TEXT},
             }
         },
     }
-    claim = {"type": "object", "properties": {k: {"type": "string"} for k in ("id", "iri", "source", "quote")}}
+    claim = {"type": "object", "properties": {k: TEXT for k in ("id", "iri", "source", "quote")}}
     conflict_props: dict[str, Any] = {
-        k: {"type": "string"}
+        k: TEXT
         for k in ("id", "iri", "type", "category", "severity", "status", "explanation", "witness", "rule", "condition")
     }
     conflict_props.update(
         {
-            "sources": {"type": "array", "items": {"type": "string"}},
-            "interventions": {"type": "array", "items": {"type": "string"}},
-            "conditions": {"type": "array", "items": {"type": "string"}},
+            "sources": IRIS,
+            "interventions": IRIS,
+            "conditions": IRIS,
             "claims": {"type": "array", "items": claim},
-            "quotes": {"type": "object", "additionalProperties": {"type": "string"}},
+            "quotes": {"type": "object", "additionalProperties": TEXT},
         }
     )
     return {"schemas": {"Error": error, "Conflict": {"type": "object", "properties": conflict_props}}}
 
 
-def openapi_document(site: str) -> dict[str, Any]:
-    """OpenAPI 3.1 for /api/conflicts, /api/conflicts.csv, /api/queries, /health and /sparql."""
-    conflicts = {"type": "array", "items": {"$ref": "#/components/schemas/Conflict"}}
+def openapi_document(site: str, *, update: bool = False) -> dict[str, Any]:
+    """OpenAPI 3.1 for every route (with /update when the update endpoint is on)."""
+    paths = _paths() | ({"/update": _update()} if update else {})
     return {
         "openapi": "3.1.0",
         "info": {"title": "EvidenceKG API", "version": "0.1.0", "description": "Conflicts between clinical sources."},
         "servers": [{"url": site.rstrip("/")}],
-        "paths": {
-            "/api/conflicts": _get("Conflicts, filtered", "application/json", conflicts, _parameters()),
-            "/api/conflicts.csv": _get("Conflicts as CSV", "text/csv", {"type": "string"}, _parameters()),
-            "/api/queries": _get("The example SPARQL queries", "application/json", {"type": "array"}),
-            "/health": _get("Service health", "application/json", {"type": "object"}),
-            "/sparql": _get(
-                "SPARQL 1.1 Protocol query (also POST)",
-                "application/sparql-results+json",
-                {"type": "object"},
-                [{"name": "query", "in": "query", "schema": {"type": "string"}}],
-            ),
-        },
+        "paths": paths,
         "components": _components(),
     }

@@ -17,9 +17,9 @@ from kg.wording import Names, load_names
 from service import matrix as stance
 from service.context import Services
 from service.errors import BadRequest
+from service.filters import FILTER_PARAMS, Known, filters_from, known_values
 
 VIEWS = ("disagreements", "pairs")
-FILTER_PARAMS = ("type", "source", "intervention", "condition", "status")
 
 
 def pages_blueprint(services: Services) -> Blueprint:
@@ -33,16 +33,6 @@ def pages_blueprint(services: Services) -> Blueprint:
     blueprint.add_url_rule("/api/conflicts", "conflicts_json", view.conflicts_json)
     blueprint.add_url_rule("/api/conflicts.csv", "conflicts_csv", view.conflicts_csv)
     return blueprint
-
-
-def filters_from(args: dict[str, list[str]]) -> Filters:
-    """Filters from query parameters (each repeatable; empty values ignored); all=1 adds informational."""
-
-    types, sources, interventions, conditions, statuses = (
-        tuple(v for v in args.get(n, ()) if v) for n in FILTER_PARAMS
-    )
-    informational = any(v.lower() in ("1", "true", "yes", "on") for v in args.get("all", ()))
-    return Filters(types, sources, interventions, conditions, statuses, informational)
 
 
 def words(slug_: str) -> str:
@@ -69,8 +59,13 @@ class PagesView:
             "status": words,
         }
 
+    def known(self) -> Known:
+        """The values each filter accepts, once per store generation."""
+        return self.services.cached("filter-values", lambda store: known_values(store, self.services.pages))  # type: ignore[no-any-return]
+
     def selected(self) -> tuple[Filters, list[ConflictRecord]]:
-        filters = filters_from(request.args.to_dict(flat=False))
+        """The filters asked for (400 for a value the dataset does not know) and the conflicts they keep."""
+        filters = filters_from(request.args.to_dict(flat=False), self.known())
         store = self.services.read()
         return filters, apply_filters(self.services.conflicts(), filters, store, self.services.iris)
 

@@ -42,7 +42,7 @@ from service.errors import (
     Unauthorized,
     UnsupportedMediaType,
 )
-from service.guard import scan
+from service.guard import check_depth, scan
 from service.protocol import FORM, UPDATE, Params, _iri, decode, media_type
 
 REMOTE_REFUSAL = (
@@ -118,6 +118,7 @@ def check_update(text: str, allowed: tuple[str, ...]) -> None:
     if any(t.is_word("LOAD") for t in tokenize(text)):
         raise Forbidden("LOAD is not accepted: it would fetch a document from the web; send the data with INSERT DATA")
     shape = scan(text, PREFIXES)
+    check_depth(shape)
     if shape.hidden:
         raise BadRequest(f"the IRI {shape.hidden[0]} looks like a SERVICE keyword hidden after a `<` comparison")
     for endpoint in shape.services:

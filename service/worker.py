@@ -22,6 +22,7 @@ import pyoxigraph as ox
 
 from kg.errors import StoreError
 from kg.namespaces import PREFIXES
+from kg.sparql.lexer import names_dataset
 from kg.sparql.planner import lateral_optionals
 from kg.store.base import QueryResult
 from kg.store.oxigraph import CURRENT, OxigraphStore
@@ -179,10 +180,11 @@ def execute(store: ox.Store, job: Job) -> Outcome:
 
 
 def dataset_arguments(job: Job) -> dict[str, Any]:
-    """pyoxigraph arguments for the protocol's dataset; when none is given, the query's own (FROM) or
-    the store's default dataset: the union of all graphs, or (union_default_graph off) the default graph."""
+    """pyoxigraph arguments for the dataset, as SPARQL 1.1 rules: the protocol's, else the query's own
+    (FROM / FROM NAMED), else the store's: the union of all graphs, or (union_default_graph off) the
+    default graph. pyoxigraph's union mode would ignore the query's FROM, so it is off when there is one."""
     if job.default_graphs is None and job.named_graphs is None:
-        return {"use_default_graph_as_union": job.union_default_graph}
+        return {"use_default_graph_as_union": job.union_default_graph and not names_dataset(job.query)}
     return {
         "default_graph": [ox.NamedNode(g) for g in job.default_graphs or ()],
         "named_graphs": [ox.NamedNode(g) for g in job.named_graphs or ()],

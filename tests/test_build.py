@@ -174,6 +174,25 @@ def test_commands_on_a_missing_store_say_so(evkg: Callable[..., object], tmp_pat
     assert "run `evkg build` first" in result.output
 
 
+def test_query_with_from_counts_that_graph_not_the_union(
+    evkg: Callable[..., object], seed_store: Path, tmp_path: Path
+) -> None:
+    """`evkg query`: the union default graph applies only when the query names no dataset of its own."""
+    graph = "https://w3id.org/evidencekg/graph/vocabulary"
+    own = tmp_path / "own.rq"
+    own.write_text(f"SELECT (COUNT(*) AS ?n) FROM <{graph}> WHERE {{ ?s ?p ?o }}")
+    union = tmp_path / "union.rq"
+    union.write_text("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    counts = {}
+    for path in (own, union):
+        result = evkg("query", path, "--format", "csv", "--store", seed_store)
+        assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+        counts[path.stem] = int(result.output.split()[-1])  # type: ignore[attr-defined]
+    with OxigraphStore.open(seed_store, read_only=True) as store:
+        assert counts["own"] == store.count(graph)
+    assert 0 < counts["own"] < counts["union"]
+
+
 def test_graph_names_are_data_iris(seed_dataset: Dataset) -> None:
     claim = URIRef("https://w3id.org/evidencekg/id/claim/livestrong-back-spasm.nsaids-only-for-acute")
     graph = seed_dataset.graphs["https://w3id.org/evidencekg/graph/source/livestrong-back-spasm"]

@@ -11,7 +11,7 @@ import pyoxigraph as ox
 import pytest
 
 from kg.namespaces import PREFIXES
-from kg.sparql.lexer import iri_value, remove_dot_segments, resolve, split_pname, tokenize
+from kg.sparql.lexer import iri_value, names_dataset, remove_dot_segments, resolve, split_pname, tokenize
 from kg.sparql.planner import lateral_optionals, masked
 from kg.store.remote_sparql import Prologue, dataset_clauses, query_form, read_prologue
 from service.errors import BadRequest, Forbidden
@@ -261,3 +261,20 @@ def test_the_remote_prologue_resolves_as_the_guard_does() -> None:
     prologue = read_prologue(text, None)
     assert prologue == Prologue("urn:a/b/c", (("p", "urn:a/d/"),), prologue.body, 0)
     assert scan(text, {}).datasets == dataset_clauses(prologue)[1] == ["urn:a/d/g"]
+
+
+# ------------------------------------------------------------------------------------- a query's own dataset
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("SELECT * FROM <http://e/g> WHERE { ?s ?p ?o }", True),
+        ("select * from named <http://e/g> { graph ?g { ?s ?p ?o } }", True),
+        ("SELECT * FROM<http://e/g>{?s ?p ?o}", True),
+        ("SELECT * FROM ex:g WHERE { ?s ?p ?o }", True),
+        ("SELECT * WHERE { ?s ?p 'FROM <http://e/g>' } # FROM <http://e/g>", False),
+        ("SELECT * WHERE { ?s <http://e/FROM> ?o }", False),
+        ("SELECT * WHERE { ?s ?p ?o }", False),
+    ],
+)
+def test_names_dataset_sees_from_clauses_as_the_parser_does(text: str, expected: bool) -> None:
+    assert names_dataset(text) is expected

@@ -212,6 +212,35 @@ def test_without_dataset_parameters_the_default_graph_is_the_union(server: LiveS
     assert int(union.json()["results"]["bindings"][0]["n"]["value"]) > 5000
 
 
+CONFLICTS_GRAPH = f"{BASE}graph/conflicts"
+COUNT_ALL = "SELECT (COUNT(*) AS ?n) {dataset} WHERE {{ ?s ?p ?o }}"
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_from_in_the_query_replaces_the_union_default_graph(server: LiveServer, method: str) -> None:
+    """SPARQL 1.1: the query's FROM is its dataset; the union default graph is only for a query that names none."""
+    own = count(send(server, method, COUNT_ALL.format(dataset=f"FROM <{CONFLICTS_GRAPH}>")))
+    by_protocol = count(send(server, "get", COUNT_ALL.format(dataset=""), **{"default-graph-uri": CONFLICTS_GRAPH}))
+    union = count(send(server, "get", COUNT_ALL.format(dataset="")))
+    assert 0 < own == by_protocol < union
+
+
+def test_from_named_alone_leaves_an_empty_default_graph_and_one_named_graph(server: LiveServer) -> None:
+    named = f"{BASE}graph/vocabulary"
+    assert count(send(server, "get", COUNT_ALL.format(dataset=f"FROM NAMED <{named}>"))) == 0
+    query = f"SELECT DISTINCT ?g FROM NAMED <{named}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"
+    assert [b["g"]["value"] for b in send(server, "get", query).json()["results"]["bindings"]] == [named]
+
+
+def test_the_protocol_dataset_replaces_the_query_from(server: LiveServer) -> None:
+    """The protocol's default-graph-uri wins over the query's FROM (SPARQL 1.1 Protocol, section 2.1.4)."""
+    ontology = f"{BASE}graph/ontology"
+    query = COUNT_ALL.format(dataset=f"FROM <{CONFLICTS_GRAPH}>")
+    both = count(send(server, "direct", query, **{"default-graph-uri": ontology}))
+    assert both == count(send(server, "get", COUNT_ALL.format(dataset=f"FROM <{ontology}>")))
+    assert both != count(send(server, "get", query))
+
+
 @pytest.mark.parametrize(
     ("accept", "parser"),
     [

@@ -25,9 +25,11 @@ CASES = protocol_cases()
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConformanceServer]:
-    running = start_server(tmp_path_factory.mktemp("w3c-protocol"), {"EVKG_UPDATE_TOKEN": TOKEN})
+@pytest.fixture(scope="module", params=[False, True], ids=["union-off", "union-on"])
+def server(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[ConformanceServer]:
+    """The service on the standard dataset, then with the union default graph that users get."""
+    folder = tmp_path_factory.mktemp("w3c-protocol")
+    running = start_server(folder, {"EVKG_UPDATE_TOKEN": TOKEN}, union=request.param)
     yield running
     running.stop()
 

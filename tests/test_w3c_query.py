@@ -1,4 +1,5 @@
-"""W3C SPARQL 1.1 query-evaluation tests (13 directories of tests/w3c/) through the running service.
+"""W3C SPARQL 1.1 query-evaluation tests (13 directories of tests/w3c/) through the running service,
+once on the standard dataset and once with the union default graph (tests/w3c/server.py).
 
 Each test loads its data with `evkg load` into a fresh store, makes it the served store's live
 generation, asks its query over HTTP with SPARQLWrapper and compares the answer with the expected
@@ -26,9 +27,13 @@ def params() -> list[object]:
     return [pytest.param(c, id=c.id, marks=marks.get(c.id, ())) for c in CASES]
 
 
-@pytest.fixture(scope="module")
-def conformance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConformanceServer]:
-    server = start_server(tmp_path_factory.mktemp("w3c-query"))
+@pytest.fixture(scope="module", params=[False, True], ids=["union-off", "union-on"])
+def conformance(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[ConformanceServer]:
+    """The suite on the standard dataset, then with the union default graph that users get (each test's
+    dataset then asked for by the protocol or the query's FROM, which must replace the union)."""
+    server = start_server(tmp_path_factory.mktemp("w3c-query"), union=request.param)
     yield server
     server.stop()
 
@@ -111,9 +116,9 @@ def test_order_matters_only_when_asked() -> None:
     assert same_results(expected, actual, ordered=True) is not None
 
 
-def test_the_conformance_server_describes_the_standard_default_graph(conformance: ConformanceServer) -> None:
+def test_the_conformance_server_describes_its_default_graph(conformance: ConformanceServer) -> None:
     request = urllib.request.Request(conformance.endpoint, headers={"Accept": "application/n-triples"})
     with urllib.request.urlopen(request, timeout=30) as response:
         description = response.read().decode()
     assert "sparql-service-description#SPARQL11Query" in description
-    assert "UnionDefaultGraph" not in description
+    assert ("UnionDefaultGraph" in description) is conformance.union

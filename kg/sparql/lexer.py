@@ -142,6 +142,11 @@ def _keywords(text: str) -> tuple[tuple[str, str, int], ...]:
     return tuple(parts)
 
 
+def names_dataset(text: str) -> bool:
+    """True when a query states its own dataset (FROM or FROM NAMED), which then replaces the store's."""
+    return any(token.is_word("FROM") for token in tokens(text))
+
+
 # ------------------------------------------------------------------------------- token values
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _LOCAL_ESCAPE = re.compile(r"\\(.)")

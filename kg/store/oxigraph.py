@@ -18,6 +18,7 @@ from kg.formats import RDF_FORMATS
 from kg.namespaces import PREFIXES
 from kg.processes import is_dead
 from kg.rdf.ntriples import Graph
+from kg.sparql.lexer import names_dataset
 from kg.sparql.planner import lateral_optionals
 from kg.store import dumps
 from kg.store.base import Closing, QueryResult, Store
@@ -86,7 +87,9 @@ class OxigraphStore(Closing):
         base_iri: str | None = None,
         hints: bool = False,
     ) -> QueryResult:
-        """Run a SPARQL query; the default graph is the union of all graphs unless told otherwise."""
+        """Run a SPARQL query; the default graph is the union of all graphs unless told otherwise or the
+        query states its own dataset (FROM / FROM NAMED), which pyoxigraph's union mode would ignore."""
+        union_default_graph = union_default_graph and not names_dataset(sparql)
         if hints:
             sparql = lateral_optionals(sparql)
         substitutions = {ox.Variable(name): value for name, value in (bindings or {}).items()}

@@ -1,8 +1,11 @@
 """Run the W3C SPARQL 1.1 query-evaluation tests against the real service, over HTTP.
 
 One `evkg serve` (gunicorn) runs for the whole run, on a store directory of its own, with
-`EVKG_UNION_DEFAULT_GRAPH=false`: the suite needs the standard dataset, whose default graph is
-only the store's default graph. For each test:
+`EVKG_UNION_DEFAULT_GRAPH=false` (the standard dataset, whose default graph is only the store's default
+graph) or, with `--union`, as users get it: the default graph is the union of all graphs, so each test
+states its dataset, which must replace the union: the query's FROM / FROM NAMED when it has them, else
+the protocol's `default-graph-uri` (the qt:data files, loaded as named graphs) and `named-graph-uri`.
+For each test:
 
 1. a fresh, empty store is made in a scratch directory, and `evkg load` adds the test's qt:data
    files to its default graph and each qt:graphData file to a named graph called by the file's
@@ -35,6 +38,7 @@ import rdflib
 from SPARQLWrapper import JSON, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
+from kg.sparql.lexer import names_dataset
 from service.guard import tokenize
 
 from .manifest import QUERY_DIRECTORIES, QueryCase, query_cases
@@ -104,9 +108,22 @@ def ordered(query: str) -> bool:
     return False
 
 
-def ask(endpoint: str, query: str) -> Solutions:
-    """Ask a query with SPARQLWrapper (content negotiation only) and read its answer."""
+def protocol_dataset(server: ConformanceServer, case: QueryCase, text: str) -> tuple[list[str], list[str]]:
+    """The default and named graphs to send with the query: none on the standard dataset or when the
+    query has its own; else the test's files by their graph names (see server.install)."""
+    if not server.union or names_dataset(text):
+        return [], []
+    named = [name for name, _ in case.graph_data]
+    return [p.as_uri() for p in case.data], named
+
+
+def ask(endpoint: str, query: str, dataset: tuple[list[str], list[str]] = ([], [])) -> Solutions:
+    """Ask a query with SPARQLWrapper (content negotiation only, the dataset by the protocol) and read its answer."""
     wrapper = SPARQLWrapper(endpoint)
+    for graph in dataset[0]:
+        wrapper.addDefaultGraph(graph)
+    for graph in dataset[1]:
+        wrapper.addNamedGraph(graph)
     wrapper.setOnlyConneg(True)
     wrapper.setTimeout(60)
     wrapper.setQuery(query)
@@ -126,7 +143,7 @@ def run_case(server: ConformanceServer, case: QueryCase) -> Outcome:
     install(server, case.data, case.graph_data)
     text = case.query.read_text(encoding="utf-8")
     try:
-        actual = ask(server.endpoint, f"BASE <{case.base_iri}>\n{text}")
+        actual = ask(server.endpoint, f"BASE <{case.base_iri}>\n{text}", protocol_dataset(server, case, text))
     except SPARQLWrapperException as exc:
         return Outcome(case, False, f"the service refused the query: {exc}")
     difference = same_results(expected, actual, ordered=ordered(text))
@@ -152,14 +169,15 @@ def report(outcomes: list[Outcome]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m tests.w3c.runner --report [--only ID-PREFIX]`: run the cases, print the table."""
+    """`python -m tests.w3c.runner --report [--union] [--only ID-PREFIX]`: run the cases, print the table."""
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--report", action="store_true", help="print the per-directory table")
     parser.add_argument("--only", default="", help="run only tests whose id starts with this")
     parser.add_argument("--verbose", "-v", action="store_true", help="print each failure's detail")
+    parser.add_argument("--union", action="store_true", help="serve with the union default graph (as users get it)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="evkg-w3c-") as folder:
-        server = start_server(Path(folder))
+        server = start_server(Path(folder), union=args.union)
         try:
             started = time.monotonic()
             outcomes = [run_case(server, c) for c in query_cases() if c.id.startswith(args.only)]

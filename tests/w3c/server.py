@@ -1,7 +1,9 @@
 """The conformance server: one `evkg serve` over a store of its own, and per-test datasets.
 
-The server runs with `EVKG_UNION_DEFAULT_GRAPH=false` (the suite needs the standard dataset,
-whose default graph is only the store's default graph). `install` gives each test a fresh store:
+The server runs with `EVKG_UNION_DEFAULT_GRAPH=false` (the standard dataset, whose default graph is
+only the store's default graph), or with it on (`union`, what users get): then each test's data goes
+into named graphs and its dataset is asked for explicitly, by the protocol or the query's own FROM,
+which must replace the union. `install` gives each test a fresh store:
 `evkg load` adds the files to an empty store in a scratch directory (the real click command,
 in-process through click's CliRunner, which saves the ~1 s interpreter start per file;
 `EVKG_W3C_LOAD=subprocess` runs the `evkg` executable instead), then `kg.store.oxigraph.snapshot` makes
@@ -38,6 +40,8 @@ class ConformanceServer:
     scratch: Path
     process: subprocess.Popen[bytes]
     log: Path
+    union: bool = False
+    """Whether the default graph is the union of all graphs (EVKG_UNION_DEFAULT_GRAPH)."""
 
     def stop(self) -> None:
         """SIGTERM the server's process group, then SIGKILL what is left."""
@@ -48,12 +52,12 @@ class ConformanceServer:
         return self.url + "/sparql"
 
 
-def server_environment(url: str, extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment of the conformance server: standard dataset, one web worker, 2 query workers."""
+def server_environment(url: str, extra: dict[str, str] | None = None, *, union: bool = False) -> dict[str, str]:
+    """The environment of the conformance server: the dataset setting, one web worker, 2 query workers."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("EVKG_")}
     env.update(
         {
-            "EVKG_UNION_DEFAULT_GRAPH": "false",
+            "EVKG_UNION_DEFAULT_GRAPH": "true" if union else "false",
             "EVKG_QUERY_WORKERS": "2",
             "EVKG_WORKERS": "1",
             "EVKG_THREADS": "4",
@@ -65,7 +69,7 @@ def server_environment(url: str, extra: dict[str, str] | None = None) -> dict[st
     return env
 
 
-def start_server(folder: Path, extra_env: dict[str, str] | None = None) -> ConformanceServer:
+def start_server(folder: Path, extra_env: dict[str, str] | None = None, *, union: bool = False) -> ConformanceServer:
     """Start `evkg serve` on a free port over an empty store in `folder`; wait until it answers."""
     store, scratch, log = folder / "store", folder / "scratch", folder / "serve.log"
     extra_env = {"EVKG_QUERY_LOG": str(folder / "queries.jsonl"), **(extra_env or {})}
@@ -73,9 +77,9 @@ def start_server(folder: Path, extra_env: dict[str, str] | None = None) -> Confo
     scratch.mkdir(parents=True, exist_ok=True)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    process = spawn_serve(store, port, server_environment(url, extra_env), log)
+    process = spawn_serve(store, port, server_environment(url, extra_env, union=union), log)
     wait_for_health(url, process, log)
-    return ConformanceServer(url, store, scratch, process, log)
+    return ConformanceServer(url, store, scratch, process, log, union)
 
 
 def evkg_load(store: Path, path: Path, graph: str | None) -> None:
@@ -92,8 +96,17 @@ def evkg_load(store: Path, path: Path, graph: str | None) -> None:
         raise RuntimeError(f"evkg load {path} failed ({code}): {output}")
 
 
+def as_named(data: tuple[Path, ...], graphs: tuple[tuple[str, Path], ...]) -> tuple[tuple[str, Path], ...]:
+    """The default graph's files as named graphs called by their IRIs (once each), then the named graphs."""
+    names = {name for name, _ in graphs}
+    return tuple(dict.fromkeys((p.as_uri(), p) for p in data if p.as_uri() not in names)) + graphs
+
+
 def install(server: ConformanceServer, data: tuple[Path, ...], graphs: tuple[tuple[str, Path], ...]) -> None:
-    """Load the files into a fresh store and make it the served store's live generation."""
+    """Load the files into a fresh store and make it the served store's live generation; with the union
+    default graph, the default graph's files go into named graphs of their own."""
+    if server.union:
+        data, graphs = (), as_named(data, graphs)
     scratch = server.scratch / f"store-{time.monotonic_ns()}"
     write_generation(scratch, lambda _: None)
     try:
