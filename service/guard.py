@@ -35,6 +35,9 @@ MAX_DEPTH = 128
 """The deepest nesting a query may have (brackets, and a run of `!`), checked before any worker parses it.
 pyoxigraph parses and evaluates recursively, and a query worker dies of a stack overflow far deeper than
 this; docs/service.md has the depths measured. Real queries nest a few levels."""
+MAX_TOKENS = 20_000
+"""The most tokens a query may have: a long flat chain (thousands of UNIONs, `+` terms or FILTERs)
+overflows a worker's parser as deep nesting does; real queries have a few hundred tokens."""
 OPENERS, CLOSERS = "({[", ")}]"
 FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
 UPDATES = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")
@@ -51,6 +54,7 @@ class QueryShape:
     datasets: list[str | None] = field(default_factory=list)
     hidden: list[str] = field(default_factory=list)
     depth: int = 0
+    tokens: int = 0
 
 
 @dataclass
@@ -75,7 +79,7 @@ def scan(text: str, prefixes: Mapping[str, str]) -> QueryShape:
     """Scan a query's tokens for its form, SERVICE endpoints and dataset IRIs (None: unresolvable)."""
     tokens = tokenize(text)
     scope = _Scope(dict(prefixes))
-    shape = QueryShape(depth=nesting(tokens))
+    shape = QueryShape(depth=nesting(tokens), tokens=len(tokens))
     spanning = [t.start for t in tokens if t.kind in ("string", "error") and ("\n" in t.text or "\r" in t.text)]
     for i, token in enumerate(tokens):
         if token.kind == "iri" and _hides_syntax(text, token, spanning):
@@ -190,8 +194,11 @@ def check_query(text: str, prefixes: Mapping[str, str], allowed: Iterable[str], 
 
 
 def check_depth(shape: QueryShape) -> None:
-    """Refuse (400) a query nested deeper than MAX_DEPTH, before a worker's parser would overflow its stack."""
+    """Refuse (400) a query nested deeper than MAX_DEPTH or longer than MAX_TOKENS, before a worker's
+    parser would overflow its stack."""
     if shape.depth > MAX_DEPTH:
         raise BadRequest(
             f"the query nests {shape.depth} levels deep (brackets and `!`); at most {MAX_DEPTH} are accepted"
         )
+    if shape.tokens > MAX_TOKENS:
+        raise BadRequest(f"the query has {shape.tokens} tokens; at most {MAX_TOKENS} are accepted: split it up")

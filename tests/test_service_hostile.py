@@ -182,3 +182,20 @@ def test_no_request_the_openapi_document_allows_gets_a_server_error(api_schema: 
         case.call_and_validate(checks=[not_a_server_error])
 
     call()
+
+
+@pytest.mark.parametrize(
+    "chain",
+    [
+        lambda n: "SELECT * WHERE { " + " UNION ".join(["{ ?s a evkg:NoSuchClass }"] * n) + " }",
+        lambda n: "SELECT (" + " + ".join(["1"] * n) + " AS ?x) WHERE {}",
+        lambda n: "SELECT * WHERE { ?s ?p ?o " + " ".join(["FILTER(true)"] * n) + " }",
+    ],
+    ids=["unions", "sums", "filters"],
+)
+def test_a_long_flat_chain_is_refused_before_a_worker_parses_it(app: Flask, chain: Any) -> None:
+    """20,000 elements of a flat chain killed a query worker (500); the token limit refuses it (400)."""
+    client, sparql = app.test_client(), "application/sparql-query"
+    reply = client.post("/sparql", data=chain(20_000), content_type=sparql)
+    assert reply.status_code == 400 and reply.get_json()["error"]["detail"].startswith("the query has ")
+    assert client.post("/sparql", data=chain(50), content_type=sparql).status_code == 200
