@@ -18,12 +18,19 @@ from kg.store.base import Store, solutions
 
 @dataclass
 class ConflictClaim:
-    """One side of a conflict: the claim, its source and its exact quote."""
+    """One side of a conflict: the claim, its source and its exact quote (or the curator's paraphrase)."""
 
     id: str
     iri: str
     source: str
     quote: str
+    paraphrased: bool = False
+    """True when `quote` holds the curator's paraphrase, not the source's words (format 1.1)."""
+
+    @property
+    def words(self) -> str:
+        """The quote in quote marks, or the paraphrase marked as such."""
+        return f"(paraphrase) {self.quote}" if self.paraphrased else f'"{self.quote}"'
 
 
 @dataclass
@@ -53,6 +60,7 @@ class ConflictRecord:
         data = asdict(self)
         data["condition"] = self.condition
         data["quotes"] = {c.id: c.quote for c in self.claims}
+        data["paraphrased"] = [c.id for c in self.claims if c.paraphrased]
         return data
 
 
@@ -102,7 +110,11 @@ def load_conflicts(store: Store, registry: QueryRegistry) -> list[ConflictRecord
         if not any(c.iri == _value(row, "claim") for c in record.claims):
             record.claims.append(
                 ConflictClaim(
-                    _value(row, "claimId"), _value(row, "claim"), _value(row, "sourceId"), _value(row, "quote")
+                    _value(row, "claimId"),
+                    _value(row, "claim"),
+                    _value(row, "sourceId"),
+                    _value(row, "quote"),
+                    paraphrased=row["paraphrased"] is not None,
                 )
             )
     return list(records.values())
@@ -194,9 +206,9 @@ def to_csv(records: list[ConflictRecord]) -> str:
                 "interventions": "; ".join(r.interventions),
                 "condition": r.condition or "",
                 "claim_a": f"{a.source}.{a.id}" if a.id else "",
-                "quote_a": a.quote,
+                "quote_a": a.words if a.paraphrased else a.quote,
                 "claim_b": f"{b.source}.{b.id}" if b.id else "",
-                "quote_b": b.quote,
+                "quote_b": b.words if b.paraphrased else b.quote,
                 "witness": r.witness,
                 "rule": r.rule,
                 "iri": r.iri,
@@ -216,7 +228,7 @@ def to_table(records: list[ConflictRecord]) -> str:
         lines.append(f"[{r.severity}] {r.type} {r.id} ({r.status})")
         lines.append(f"  {r.explanation}")
         for claim in r.claims:
-            lines.append(f'  - {claim.source}.{claim.id}: "{claim.quote}"')
+            lines.append(f"  - {claim.source}.{claim.id}: {claim.words}")
         lines.append("")
     lines.append(f"{len(records)} finding(s)")
     return "\n".join(lines) + "\n"

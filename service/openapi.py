@@ -71,6 +71,7 @@ def _components() -> dict[str, Any]:
         },
     }
     claim = {"type": "object", "properties": {k: {"type": "string"} for k in ("id", "iri", "source", "quote")}}
+    claim["properties"]["paraphrased"] = {"type": "boolean"}
     conflict_props: dict[str, Any] = {
         k: {"type": "string"}
         for k in ("id", "iri", "type", "category", "severity", "status", "explanation", "witness", "rule", "condition")
@@ -82,6 +83,7 @@ def _components() -> dict[str, Any]:
             "conditions": {"type": "array", "items": {"type": "string"}},
             "claims": {"type": "array", "items": claim},
             "quotes": {"type": "object", "additionalProperties": {"type": "string"}},
+            "paraphrased": {"type": "array", "items": {"type": "string"}},
         }
     )
     return {"schemas": {"Error": error, "Conflict": {"type": "object", "properties": conflict_props}}}

@@ -24,10 +24,10 @@ class PartWriter:
         if value is not None:
             self.add(subject, predicate, literal(value))
 
-    def part(self, node: str, prop: str, name: str, cls: str) -> str:
-        """A hash IRI `<claim>#name` linked from the claim by `prop`, typed `cls`."""
+    def part(self, node: str, prop: str, name: str, cls: str, owner: str | None = None) -> str:
+        """A hash IRI `<claim>#name`, typed `cls`, linked by `prop` from the claim (or from another part)."""
         target = f"{node[:-1]}#{name}>"
-        self.add(node, prop, target)
+        self.add(owner or node, prop, target)
         self.add(target, A, cls)
         return target
 
@@ -64,10 +64,18 @@ class PartWriter:
             self.add(target, EV.doseMax, decimal(dose.max))
         self.add(target, EV.doseUnit, plain(dose.unit))
 
-    def span(self, node: str, prop: str, name: str, span: records.Span | records.QualitativeSpan | None) -> None:
+    def span(
+        self,
+        node: str,
+        prop: str,
+        name: str,
+        span: records.Span | records.QualitativeSpan | None,
+        owner: str | None = None,
+    ) -> None:
+        """A duration, time point or timing bound of a claim (linked from `owner`, a part, when given)."""
         if span is None:
             return
-        target = self.part(node, prop, name, EV.TimeSpan)
+        target = self.part(node, prop, name, EV.TimeSpan, owner)
         if isinstance(span, records.QualitativeSpan):
             self.add(target, EV.qualifier, ENUMS["qualifier"][span.qualifier])
             self.value(target, EV.note, span.note)
@@ -84,8 +92,8 @@ class PartWriter:
             return
         target = self.part(node, EV.timing, "timing", EV.Timing)
         self.add(target, EV.relativeTo, ENUMS["relative_to"][timing.relative_to])
-        self.span(target, EV.timingStart, "timing-start", timing.start)
-        self.span(target, EV.timingEnd, "timing-end", timing.end)
+        self.span(node, EV.timingStart, "timing-start", timing.start, target)
+        self.span(node, EV.timingEnd, "timing-end", timing.end, target)
 
     def quote(self, loaded: LoadedSource, node: str, claim: Any) -> None:
         """The exact words (or the curator's paraphrase) as a W3C Web Annotation; offsets when verified."""
