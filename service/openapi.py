@@ -70,8 +70,9 @@ def _components() -> dict[str, Any]:
             }
         },
     }
-    claim = {"type": "object", "properties": {k: {"type": "string"} for k in ("id", "iri", "source", "quote")}}
-    claim["properties"]["paraphrased"] = {"type": "boolean"}
+    claim_props: dict[str, Any] = {k: {"type": "string"} for k in ("id", "iri", "source", "quote")}
+    claim_props["paraphrased"] = {"type": "boolean"}
+    claim = {"type": "object", "properties": claim_props}
     conflict_props: dict[str, Any] = {
         k: {"type": "string"}
         for k in ("id", "iri", "type", "category", "severity", "status", "explanation", "witness", "rule", "condition")

@@ -42,8 +42,8 @@ def without_relations(tbox: Graph) -> tuple[Graph, list[tuple[URIRef, URIRef, UR
     """The tbox without the symmetric term relations, and those relations both ways."""
     kept, both_ways = Graph(), []
     for s, p, o in tbox:
-        if p in SYMMETRIC:
-            both_ways.extend([(s, p, o), (o, p, s)])  # type: ignore[list-item]
+        if p in SYMMETRIC and isinstance(s, URIRef) and isinstance(o, URIRef):
+            both_ways.extend([(s, URIRef(str(p)), o), (o, URIRef(str(p)), s)])
         else:
             kept.add((s, p, o))
     return kept, both_ways

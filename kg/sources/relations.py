@@ -42,7 +42,7 @@ class Terms(Protocol):
 
 def of_term(term: records.Term, lines: Located, index: int) -> RelationEntry:
     """A declared term's own overlaps and opposites, to be checked like a `relations:` item."""
-    relation = records.Relation(term=term.id, overlaps=term.overlaps, opposes=term.opposes)
+    relation = records.Relation(term=term.id, also_under=[], overlaps=term.overlaps, opposes=term.opposes)
     return RelationEntry(relation, lines, ("terms", index))
 
 

@@ -139,6 +139,19 @@ def _describe(data: Any, loc: Sequence[int | str]) -> str:
     return ".".join(parts) or "file"
 
 
+VALUE_FIXES = {
+    "not both": "give the source's words as `quote:`, or (a source without `text:`) yours as `paraphrase:`",
+    "give min, max or both": "add `min:`, `max:` or both",
+    "is greater than max": "swap `min` and `max`",
+    "outside its ci": "check the value and the `ci` limits against the source",
+    "needs `start`, `end` or both": "add `start: {min: 24, unit: hour}` (after the first day) or an `end:`",
+    "needs a `finding` or an `effect`": "add `finding:` or `effect:`",
+    "needs `population.subgroup`": "add `subgroup: [...]` to the population",
+    "needs a `dose` or a `duration`": "add `dose:` or `duration:`",
+}
+"""Fixes for the checks the records make themselves, by words of their message."""
+
+
 def _fix_for(error: Any) -> str | None:
     """A suggestion for one pydantic error."""
     name = str(error["loc"][-1]) if error["loc"] else ""
@@ -154,7 +167,7 @@ def _fix_for(error: Any) -> str | None:
         return _fix_for_size()
     if error["type"] == "string_pattern_mismatch":
         return "ids are lower-case words joined by hyphens, e.g. `nsaid-first-line`"
-    return None
+    return next((fix for words, fix in VALUE_FIXES.items() if words in error["msg"]), None)
 
 
 def _fix_for_key(name: str, loc: Sequence[int | str]) -> str:
