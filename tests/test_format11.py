@@ -311,3 +311,17 @@ def test_data_check_and_shape_findings_name_file_and_line(
     assert by_check["noted-violation"].line == text[: text.index("id: nsaid-acute-or-subacute")].count("\n") + 1
     assert by_check["shacl"].line == text[: text.index("id: exercise-vs-usual-care")].count("\n") + 1
     assert str(by_check["shacl"]).startswith(f"{directory / 'fields.yaml'}:")
+
+
+def test_a_declared_term_may_overlap_and_oppose(
+    sources_dir: Callable[..., Path], project_with: Callable[[Path], Project]
+) -> None:
+    path = sources_dir("format11-relations") / "lumbar.yaml"
+    text = path.read_text().replace("version: 1", 'version: "1.1"')
+    path.write_text(text.replace("parent: back-pain}", "parent: back-pain, overlaps: [back-muscle-spasm]}"))
+    graph = graph_of(assemble(project_with(path.parent)), "lumbar")
+    assert (URIRef(TERM + "low-back-pain"), EVKG.partlyOverlaps, URIRef(TERM + "back-muscle-spasm")) in graph
+    path.write_text(text.replace("parent: back-pain}", "parent: back-pain, opposes: [rest]}"))
+    with pytest.raises(SourceError, match="`opposes` relates intervention terms") as caught:
+        assemble(project_with(path.parent))
+    assert caught.value.problems[0].line == text[: text.index("- {id: low-back-pain")].count("\n") + 1
