@@ -19,13 +19,21 @@ from kg.wording import Names, load_names, plain, reword
 
 @dataclass
 class ConflictClaim:
-    """One side of a conflict: the claim, its source, its exact quote and the authorities it cites."""
+    """One side of a conflict: the claim, its source, its exact quote (or the curator's paraphrase) and
+    the authorities it cites."""
 
     id: str
     iri: str
     source: str
     quote: str
     cites: list[str] = field(default_factory=list)
+    paraphrased: bool = False
+    """True when `quote` holds the curator's paraphrase, not the source's words (format 1.1)."""
+
+    @property
+    def words(self) -> str:
+        """The quote in quote marks, or the paraphrase marked as such."""
+        return f"(paraphrase) {self.quote}" if self.paraphrased else f'"{self.quote}"'
 
 
 @dataclass
@@ -55,6 +63,7 @@ class ConflictRecord:
         data = asdict(self)
         data["condition"] = self.condition
         data["quotes"] = {c.id: c.quote for c in self.claims}
+        data["paraphrased"] = [c.id for c in self.claims if c.paraphrased]
         return data
 
 
@@ -120,7 +129,11 @@ def _records(store: Store, registry: QueryRegistry) -> list[ConflictRecord]:
         claim = next((c for c in record.claims if c.iri == _value(row, "claim")), None)
         if claim is None:
             claim = ConflictClaim(
-                _value(row, "claimId"), _value(row, "claim"), _value(row, "sourceId"), _value(row, "quote")
+                _value(row, "claimId"),
+                _value(row, "claim"),
+                _value(row, "sourceId"),
+                _value(row, "quote"),
+                paraphrased=row["paraphrased"] is not None,
             )
             record.claims.append(claim)
         _add_once(claim.cites, _value(row, "agent"))
@@ -213,9 +226,9 @@ def to_csv(records: list[ConflictRecord]) -> str:
                 "interventions": "; ".join(r.interventions),
                 "condition": r.condition or "",
                 "claim_a": f"{a.source}.{a.id}" if a.id else "",
-                "quote_a": a.quote,
+                "quote_a": a.words if a.paraphrased else a.quote,
                 "claim_b": f"{b.source}.{b.id}" if b.id else "",
-                "quote_b": b.quote,
+                "quote_b": b.words if b.paraphrased else b.quote,
                 "witness": r.witness,
                 "rule": r.rule,
                 "iri": r.iri,
@@ -235,7 +248,7 @@ def to_table(records: list[ConflictRecord]) -> str:
         lines.append(f"[{r.severity}] {r.type} {r.id} ({r.status})")
         lines.append(f"  {r.explanation}")
         for claim in r.claims:
-            lines.append(f'  - {claim.source}.{claim.id}: "{claim.quote}"')
+            lines.append(f"  - {claim.source}.{claim.id}: {claim.words}")
         lines.append("")
     lines.append(f"{len(records)} finding(s)")
     return "\n".join(lines) + "\n"

@@ -21,6 +21,7 @@ from kg.project import Finding, Project
 from kg.rdf.ntriples import Graph
 from kg.rdf.writer import Writer
 from kg.sources.loader import LoadedSource, SourceStream
+from kg.sources.locations import Locator
 from kg.sources.terms import TermIndex, load_vocabulary
 from kg.sparql.queries import QueryRegistry
 from kg.store.base import Store
@@ -104,6 +105,10 @@ class Compilation:
         self.ontology = ontology_graph(project.ontology, str(project.iris.ontology_graph))
         self.terms = self.writer.vocabulary(entry.term for entry in self.vocabulary)
 
+    def locator(self) -> Locator:
+        """Where each claim, term and source of this compilation was written."""
+        return Locator(self.writer.mint.base, self.stream.ids, self.stream.terms)
+
     def context(self) -> bytes:
         """What every validation batch needs: ontology, vocabulary, and the terms declared in source files."""
         declared = self.writer.declared_terms(self.stream.terms, self.stream.declaring)
@@ -144,6 +149,7 @@ def stream(project: Project, sink: Sink | None, progress: Progress, *, shapes: b
         progress(f"{len(summary.sources)} sources, {summary.claims} claims, {summary.triples} triples; running checks")
         summary.findings.extend(shacl.close() if shacl else [])
         summary.findings.extend(checks.close())
+    summary.findings = compilation.locator().locate(summary.findings)
     return summary
 
 

@@ -63,7 +63,10 @@ class Disagreement:
             "sources": self.sources,
             "interventions": self.interventions,
             "conditions": self.conditions,
-            "claims": [{"id": c.id, "source": c.source, "quote": c.quote, "iri": c.iri} for c in self.claims],
+            "claims": [
+                {"id": c.id, "source": c.source, "quote": c.quote, "paraphrased": c.paraphrased, "iri": c.iri}
+                for c in self.claims
+            ],
             "pairs": [pair.as_json() for pair in self.pairs],
         }
 
@@ -200,7 +203,7 @@ def to_table(items: list[Disagreement]) -> str:
     for d in items:
         lines.append(f"[{d.severity}] {d.type} {d.id} ({d.status}, {len(d.pairs)} pair(s))")
         lines.append(f"  {d.explanation}")
-        lines.extend(f'  - {c.source}.{c.id}: "{c.quote}"' for c in d.claims)
+        lines.extend(f"  - {c.source}.{c.id}: {c.words}" for c in d.claims)
         lines.append("  pairs: " + ", ".join(pair.id for pair in d.pairs))
         lines.append("")
     lines.append(f"{len(items)} disagreement(s), {sum(len(d.pairs) for d in items)} pair(s)")

@@ -40,6 +40,10 @@ class Finding:
     check: str
     focus: str
     message: str
+    path: Path | None = None
+    """The file the focus node was written from, when a file names it (a claim, a term, a source)."""
+    line: int | None = None
 
     def __str__(self) -> str:
-        return f"[{self.check}] {self.focus}: {self.message}"
+        where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: " if self.path else ""
+        return f"{where}[{self.check}] {self.focus}: {self.message}"

@@ -24,6 +24,7 @@ LABELS = (
     "http://purl.org/dc/terms/title",
 )
 EXACT = "http://www.w3.org/ns/oa#exact"
+PARAPHRASE = "https://w3id.org/evidencekg/ontology#paraphrase"
 SOURCE = "https://w3id.org/evidencekg/ontology#source"
 
 
@@ -111,6 +112,7 @@ class ResourceView:
             rows=main,
             parts=parts,
             quote=next((text(t.object) for t in triples if t.predicate.value == EXACT), None),
+            paraphrase=next((text(t.object) for t in triples if t.predicate.value == PARAPHRASE), None),
             source=next((self.local(text(t.object)) for t in triples if t.predicate.value == SOURCE), None),
             conflicts=self.conflicts_of(iri) if kind == "claim" else [],
             incoming=self.incoming(iri),

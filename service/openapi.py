@@ -153,7 +153,9 @@ def _components() -> dict[str, Any]:
             }
         },
     }
-    claim = {"type": "object", "properties": {k: TEXT for k in ("id", "iri", "source", "quote")}}
+    claim_props: dict[str, Any] = {k: TEXT for k in ("id", "iri", "source", "quote")}
+    claim_props["paraphrased"] = {"type": "boolean"}
+    claim = {"type": "object", "properties": claim_props}
     conflict_props: dict[str, Any] = {
         k: TEXT
         for k in ("id", "iri", "type", "category", "severity", "status", "explanation", "witness", "rule", "condition")
@@ -165,6 +167,7 @@ def _components() -> dict[str, Any]:
             "conditions": IRIS,
             "claims": {"type": "array", "items": claim},
             "quotes": {"type": "object", "additionalProperties": TEXT},
+            "paraphrased": {"type": "array", "items": TEXT},
         }
     )
     return {"schemas": {"Error": error, "Conflict": {"type": "object", "properties": conflict_props}}}

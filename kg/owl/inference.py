@@ -34,8 +34,25 @@ def tbox_from_store(store: Store, iris: Iris, tbox_query: str) -> Graph:
     return Graph().parse(data=ontology + terms, format="nt")
 
 
+SYMMETRIC = (EVKG.partlyOverlaps, EVKG.opposes)
+"""Term relations the rules use but the OWL reasoner never sees (format 1.1)."""
+
+
+def without_relations(tbox: Graph) -> tuple[Graph, list[tuple[URIRef, URIRef, URIRef]]]:
+    """The tbox without the symmetric term relations, and those relations both ways."""
+    kept, both_ways = Graph(), []
+    for s, p, o in tbox:
+        if p in SYMMETRIC and isinstance(s, URIRef) and isinstance(o, URIRef):
+            both_ways.extend([(s, URIRef(str(p)), o), (o, URIRef(str(p)), s)])
+        else:
+            kept.add((s, p, o))
+    return kept, both_ways
+
+
 def infer(tbox: Graph, reasoner: Reasoner = "hermit") -> Inference:
-    """Classify with the OWL reasoner and derive the closure and `evkg:coveredBy`."""
+    """Classify with the OWL reasoner and derive the closure, `evkg:coveredBy` and `evkg:overlaps`;
+    the symmetric term relations go into the closure both ways, past the reasoner."""
+    tbox, relations = without_relations(tbox)
     report = classify([tbox], reasoner)
     if not report.consistent or report.unsatisfiable:
         return Inference(report, [])
@@ -51,9 +68,10 @@ def infer(tbox: Graph, reasoner: Reasoner = "hermit") -> Inference:
     triples.extend((x, EVKG.coveredBy, y) for x, y in covered)
     related = {(a, b) for a, _, b in triples} | set(covered)
     triples.extend((a, EVKG.overlaps, b) for pair in related for a, b in (pair, pair[::-1]))
+    triples.extend(relations)
     # What a graph already asserts is left out, so that the union default graph holds each triple
     # once and a query over it counts a subclass once (not once per graph that states it).
-    return Inference(report, sorted(set(triples) - set(tbox)))  # type: ignore[arg-type]
+    return Inference(report, sorted(set(triples) - set(tbox) - set(relations[::2])))  # type: ignore[arg-type]
 
 
 def check_named(report: ReasonerReport, named: set[URIRef]) -> None:

@@ -7,140 +7,41 @@ objects, so a build streams graphs into the store's bulk loader at the store's o
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
-
-from kg.namespaces import CODE_SYSTEMS, EVKG, OA, ROOTS, Iris
-from kg.rdf.ntriples import BlankNodes, Graph, Namespace, checked_iri, literal, plain, tagged, typed
+from kg.namespaces import CODE_SYSTEMS, Iris
+from kg.rdf.ntriples import BlankNodes, Graph, checked_iri, literal, plain, tagged, typed
+from kg.rdf.parts import PartWriter
+from kg.rdf.vocab import (
+    CLAIM_CLASSES,
+    DC,
+    ENUMS,
+    EV,
+    FALSE,
+    LABEL,
+    MATCH,
+    OWL_,
+    PROV_,
+    RDFS_,
+    SEVERITY,
+    SKOS_,
+    SOURCE_CLASSES,
+    TRUE,
+    XSD_,
+    A,
+    Minter,
+)
 from kg.sources import records
 from kg.sources.loader import LoadedSource
 from kg.sources.terms import TermIndex
 
-EV, WA = Namespace(str(EVKG)), Namespace(str(OA))
-RDF_, RDFS_, OWL_ = Namespace(str(RDF)), Namespace(str(RDFS)), Namespace(str(OWL))
-SKOS_, DC, PROV_, XSD_ = Namespace(str(SKOS)), Namespace(str(DCTERMS)), Namespace(str(PROV)), Namespace(str(XSD))
-
-CLAIM_CLASSES = {
-    "recommendation": EV.Recommendation,
-    "evidence": EV.EvidenceClaim,
-    "contraindication": EV.Contraindication,
-    "caution": EV.Caution,
-    "adverse-effect": EV.AdverseEffectClaim,
-    "dose": EV.DoseStatement,
-}
-SOURCE_CLASSES = {
-    "guideline": EV.Guideline,
-    "systematic-review": EV.SystematicReview,
-    "trial": EV.Trial,
-    "drug-label": EV.DrugLabel,
-    "clinical-answer": EV.ClinicalAnswer,
-    "consumer-article": EV.ConsumerArticle,
-}
-ENUMS: dict[str, dict[str, str]] = {
-    "phase": {"acute": EV.Acute, "subacute": EV.Subacute, "chronic": EV.Chronic},
-    "direction": {
-        "for": EV.For,
-        "against": EV.Against,
-        "uncertain": EV.Uncertain,
-        "no-recommendation": EV.NoRecommendation,
-    },
-    "line": {
-        "first": EV.FirstLine,
-        "second": EV.SecondLine,
-        "later": EV.LaterLine,
-        "last-resort": EV.LastResort,
-        "adjunct": EV.Adjunct,
-    },
-    "strength": {"strong": EV.Strong, "conditional": EV.Conditional},
-    "certainty": {
-        "high": EV.HighCertainty,
-        "moderate": EV.ModerateCertainty,
-        "low": EV.LowCertainty,
-        "very-low": EV.VeryLowCertainty,
-    },
-    "finding": {
-        "benefit": EV.Benefit,
-        "harm": EV.Harm,
-        "no-difference": EV.NoDifference,
-        "questioned": EV.Questioned,
-    },
-    "measure": {
-        "relative-risk": EV.RelativeRisk,
-        "odds-ratio": EV.OddsRatio,
-        "hazard-ratio": EV.HazardRatio,
-        "mean-difference": EV.MeanDifference,
-        "standardized-mean-difference": EV.StandardizedMeanDifference,
-        "unspecified-ratio": EV.UnspecifiedRatio,
-    },
-}
-SEVERITY = {"contraindication": EV.Avoid, "caution": EV.UseWithCaution}
-DAYS = {
-    "hour": Decimal(1) / Decimal(24),
-    "day": Decimal(1),
-    "week": Decimal(7),
-    "month": Decimal("30.4375"),
-    "year": Decimal("365.25"),
-}
-MATCH = {"exact": SKOS_.exactMatch, "close": SKOS_.closeMatch, "broad": SKOS_.broadMatch, "narrow": SKOS_.narrowMatch}
-ROOT_TERMS = {slug: EV[name] for slug, (name, _) in ROOTS.items()}
-A, LABEL = RDF_.type, RDFS_.label
-TRUE, FALSE = literal(True), literal(False)
+RELATIONS = (("also_under", RDFS_.subClassOf), ("overlaps", EV.partlyOverlaps), ("opposes", EV.opposes))
+"""Term relations (format 1.1): the record field and the property it is written as."""
 
 
-def decimal(value: float | Decimal) -> str:
-    """An xsd:decimal literal that keeps the written digits (1.5, not 1.5000000001)."""
-    number = value if isinstance(value, Decimal) else Decimal(repr(value))
-    if number == number.to_integral():
-        number = number.normalize()
-    return typed(f"{number:f}", XSD_.decimal)
-
-
-def integer(value: int) -> str:
-    """An xsd:integer literal (the store keeps oa:start/oa:end as xsd:integer)."""
-    return typed(str(value), XSD_.integer)
-
-
-class Minter:
-    """The IRIs minted under the configured base, as N-Triples terms."""
-
-    def __init__(self, iris: Iris) -> None:
-        self.base = iris.base
-        self.id = f"<{iris.base}id/"
-
-    def source(self, source_id: str) -> str:
-        return f"{self.id}source/{source_id}>"
-
-    def text(self, source_id: str) -> str:
-        return f"{self.id}text/{source_id}>"
-
-    def agent(self, agent_id: str) -> str:
-        return f"{self.id}agent/{agent_id}>"
-
-    def claim(self, source_id: str, claim_id: str, part: str = "") -> str:
-        return f"{self.id}claim/{source_id}.{claim_id}{part}>"
-
-    def term(self, term_id: str) -> str:
-        root = ROOT_TERMS.get(term_id)
-        return root if root is not None else f"{self.id}term/{term_id}>"
-
-    def graph(self, name: str) -> str:
-        return f"{self.base}graph/{name}"
-
-
-class GraphWriter:
+class GraphWriter(PartWriter):
     """Writes records into one graph of N-Triples lines, minting IRIs under the configured base."""
-
-    def __init__(self, mint: Minter, terms: TermIndex, blanks: BlankNodes, graph: Graph) -> None:
-        self.mint, self.terms, self.blanks, self.graph = mint, terms, blanks, graph
-        self.add = graph.add
-
-    def value(self, subject: str, predicate: str, value: Any) -> None:
-        """Add a literal for a plain Python value unless it is None."""
-        if value is not None:
-            self.add(subject, predicate, literal(value))
 
     def label(self, term_id: str) -> str:
         entry = self.terms.entries.get(term_id)
@@ -169,7 +70,25 @@ class GraphWriter:
             add(node, RDFS_.subClassOf, restriction)
         for code in term.codes:
             self.code(node, code)
+        for other in term.overlaps:
+            add(node, EV.partlyOverlaps, self.mint.term(other))
+        for other in term.opposes:
+            add(node, EV.opposes, self.mint.term(other))
         return node
+
+    def relation(self, source: str, relation: records.Relation) -> None:
+        """What a source says about a term declared elsewhere, each statement annotated with the source."""
+        node = self.mint.term(relation.term)
+        for name, prop in RELATIONS:
+            for other in getattr(relation, name):
+                target = self.mint.term(other)
+                self.add(node, prop, target)
+                axiom = self.blanks.new()
+                self.add(axiom, A, OWL_.Axiom)
+                self.add(axiom, OWL_.annotatedSource, node)
+                self.add(axiom, OWL_.annotatedProperty, prop)
+                self.add(axiom, OWL_.annotatedTarget, target)
+                self.add(axiom, PROV_.wasDerivedFrom, source)
 
     def code(self, node: str, code: records.Code) -> None:
         """A mapping to an external code, annotated with where it was checked (never owl:sameAs)."""
@@ -212,6 +131,8 @@ class GraphWriter:
             self.cited(node, cited)
         for term in loaded.record.terms:
             self.term(term)
+        for relation in loaded.record.relations:
+            self.relation(node, relation)
         for claim in loaded.record.claims:
             self.claim(loaded, claim)
         return node
@@ -252,6 +173,7 @@ class GraphWriter:
         self.dose(node, fields.get("dose"))
         self.span(node, EV.duration, "duration", fields.get("duration"))
         self.span(node, EV.timepoint, "timepoint", fields.get("timepoint"))
+        self.timing(node, fields.get("timing"))
         self.quote(loaded, node, claim)
         return node
 
@@ -262,7 +184,7 @@ class GraphWriter:
             value = fields.get(name)
             if value:
                 add(node, EV[name], ENUMS[name][value])
-        for name, prop in (("examples", EV.example), ("alternatives", EV.alternative)):
+        for name, prop in (("examples", EV.example), ("alternatives", EV.alternative), ("purpose", EV.purpose)):
             for ref in fields.get(name, ()):
                 add(node, prop, term(ref))
         for name in ("comparator", "outcome"):
@@ -293,8 +215,8 @@ class GraphWriter:
         if claim.population is not None:
             parts.append(f"in {self.label(claim.population.condition)}")
             parts.extend(self.label(s) for s in claim.population.subgroup)
-            if claim.population.phase:
-                parts.append(f"({claim.population.phase})")
+            if claim.population.phases:
+                parts.append(f"({' or '.join(claim.population.phases)})")
         return " ".join(parts)
 
     def population(self, node: str, population: records.Population | None) -> None:
@@ -302,82 +224,12 @@ class GraphWriter:
             return
         add, term = self.add, self.mint.term
         add(node, EV.condition, term(population.condition))
-        if population.phase:
-            add(node, EV.phase, ENUMS["phase"][population.phase])
+        for phase in population.phases:
+            add(node, EV.phase, ENUMS["phase"][phase])
         for ref in population.subgroup:
             add(node, EV.subgroup, term(ref))
         for ref in population.underlying:
             add(node, EV.underlyingCondition, term(ref))
-
-    def effect(self, node: str, effect: records.Effect | None) -> None:
-        if effect is None:
-            return
-        estimate = f"{node[:-1]}#estimate>"
-        self.add(node, EV.estimate, estimate)
-        self.add(estimate, A, EV.EffectEstimate)
-        self.add(estimate, EV.measure, ENUMS["measure"][effect.measure])
-        self.add(estimate, EV.value, decimal(effect.value))
-        if effect.approximate:
-            self.add(estimate, EV.approximate, TRUE)
-        if effect.ci is not None:
-            self.add(estimate, EV.ciLower, decimal(effect.ci[0]))
-            self.add(estimate, EV.ciUpper, decimal(effect.ci[1]))
-            self.add(estimate, EV.ciLevel, decimal(effect.ci_level))
-
-    def dose(self, node: str, dose: records.Dose | None) -> None:
-        if dose is None:
-            return
-        target = f"{node[:-1]}#dose>"
-        self.add(node, EV.dose, target)
-        self.add(target, A, EV.Dose)
-        if dose.min is not None:
-            self.add(target, EV.doseMin, decimal(dose.min))
-        if dose.max is not None:
-            self.add(target, EV.doseMax, decimal(dose.max))
-        self.add(target, EV.doseUnit, plain(dose.unit))
-        self.value(target, EV.doseFrequency, dose.frequency)
-        self.value(target, EV.note, dose.note)
-
-    def span(self, node: str, prop: str, name: str, span: records.Span | None) -> None:
-        if span is None:
-            return
-        target = f"{node[:-1]}#{name}>"
-        self.add(node, prop, target)
-        self.add(target, A, EV.TimeSpan)
-        self.add(target, EV.spanUnit, plain(span.unit))
-        for bound, value, days in (("spanMin", span.min, EV.minDays), ("spanMax", span.max, EV.maxDays)):
-            if value is not None:
-                self.add(target, EV[bound], decimal(value))
-                self.add(target, days, decimal(Decimal(repr(value)) * DAYS[span.unit]))
-
-    def quote(self, loaded: LoadedSource, node: str, claim: Any) -> None:
-        """The exact words as a W3C Web Annotation; offsets when verified against the text."""
-        add, stem = self.add, node[:-1]
-        annotation, target, selector = f"{stem}#quote>", f"{stem}#target>", f"{stem}#text-quote>"
-        match = loaded.quotes.get(claim.id)
-        add(node, EV.hasQuote, annotation)
-        add(annotation, A, WA.Annotation)
-        add(annotation, WA.motivatedBy, WA.describing)
-        add(annotation, WA.hasBody, node)
-        add(annotation, WA.hasTarget, target)
-        add(annotation, EV.quoteVerified, FALSE if match is None else TRUE)
-        add(target, A, WA.SpecificResource)
-        add(target, WA.hasSelector, selector)
-        add(selector, A, WA.TextQuoteSelector)
-        if match is None:
-            add(target, WA.hasSource, self.mint.source(loaded.id))
-            add(selector, WA.exact, plain(claim.quote))
-            return
-        add(node, PROV_.wasQuotedFrom, self.mint.source(loaded.id))
-        add(target, WA.hasSource, self.mint.text(loaded.id))
-        add(selector, WA.exact, plain(match.exact))
-        add(selector, WA.prefix, plain(match.prefix))
-        add(selector, WA.suffix, plain(match.suffix))
-        position = f"{stem}#text-position>"
-        add(target, WA.hasSelector, position)
-        add(position, A, WA.TextPositionSelector)
-        add(position, WA.start, integer(match.start))
-        add(position, WA.end, integer(match.end))
 
 
 class Writer:
@@ -395,16 +247,24 @@ class Writer:
         return writer.graph
 
     def declared_terms(self, terms: TermIndex, declaring: dict[Path, str]) -> list[Graph]:
-        """The terms that source files declare, each in its file's source graph (no other triples)."""
+        """The terms and term relations that source files declare, each in its file's source graph."""
         graphs: dict[str, GraphWriter] = {}
         for entry in terms:
             source_id = declaring.get(entry.path)
             if source_id is not None:
-                name = self.mint.graph(f"source/{source_id}")
-                if name not in graphs:
-                    graphs[name] = GraphWriter(self.mint, self.terms, self.blanks, Graph(name))
-                graphs[name].term(entry.term)
+                self._in(graphs, source_id).term(entry.term)
+        for related in terms.relations:
+            source_id = declaring.get(related.path)
+            if source_id is not None:
+                self._in(graphs, source_id).relation(self.mint.source(source_id), related.relation)
         return [writer.graph for writer in graphs.values()]
+
+    def _in(self, graphs: dict[str, GraphWriter], source_id: str) -> GraphWriter:
+        """The writer of a source's graph, made on first use."""
+        name = self.mint.graph(f"source/{source_id}")
+        if name not in graphs:
+            graphs[name] = GraphWriter(self.mint, self.terms, self.blanks, Graph(name))
+        return graphs[name]
 
     def source(self, loaded: LoadedSource) -> Graph:
         """One source file as its own graph."""

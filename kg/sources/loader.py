@@ -10,7 +10,8 @@ from typing import Any
 from kg.errors import Problem, SourceError
 from kg.sources import records
 from kg.sources.quotes import NormalizedText, QuoteMatch
-from kg.sources.terms import TermIndex
+from kg.sources.terms import FileTerms, TermIndex
+from kg.sources.versions import newer_parts
 from kg.sources.yamlio import Located, parse_record
 
 
@@ -39,6 +40,8 @@ def _claim_refs(claim: Any) -> Iterable[tuple[str, str, set[str]]]:
         yield "comparator", claim.comparator, interventions
     if getattr(claim, "outcome", None):
         yield "outcome", claim.outcome, {"outcome"}
+    for ref in getattr(claim, "purpose", []):
+        yield "purpose", ref, {"outcome"}
     if claim.population is not None:
         yield "population.condition", claim.population.condition, {"condition"}
         for ref in claim.population.underlying:
@@ -120,12 +123,27 @@ class SourceChecker:
                     f"give `{example}` the parent `{claim.intervention}` in the vocabulary, or drop the example",
                 )
 
+    def check_version(self) -> None:
+        """A version-1 file uses nothing that format 1.1 added."""
+        if self.record.version != 1:
+            return
+        for loc, what in newer_parts(self.record):
+            self.problem(list(loc), f"{what} is new in format 1.1", 'write `version: "1.1"` at the top of the file')
+
     def check_quote(self, loc: list[int | str], claim: Any, text: NormalizedText | None) -> QuoteMatch | None:
+        if claim.paraphrase is not None and self.record.source.text is not None:
+            self.problem(
+                [*loc, "paraphrase"],
+                f"claim `{claim.id}` paraphrases a source that has a text",
+                "give the source's exact words as `quote:` (a paraphrase is for sources without `text:`)",
+            )
+            return None
         if text is None:
             if claim.locator is None and self.record.source.text is None:
+                words = "paraphrase rests on" if claim.paraphrase is not None else "quote cannot be verified without"
                 self.problem(
                     loc,
-                    f"claim `{claim.id}` has no locator and its source has no text to verify the quote against",
+                    f"claim `{claim.id}` has no locator: its {words} the source's section or number",
                     "add `locator:` (section or recommendation number), or give the source a `text:`",
                 )
             return None
@@ -145,6 +163,7 @@ def check_source(
     """Cross-check a parsed source against the known terms and its text."""
     checker = SourceChecker(path, lines, record, known)
     checker.problems.extend(problems)
+    checker.check_version()
     text = checker.read_text()
     quotes = checker.check_claims(text)
     if checker.problems:
@@ -160,21 +179,27 @@ def source_files(directory: Path) -> list[Path]:
 
 
 def may_declare_terms(data: bytes) -> bool:
-    """False only when a file's bytes cannot hold a `terms:` key, so the first pass need not parse it.
+    """False only when a file's bytes cannot hold a `terms:` or `relations:` key, so the first pass need not parse it.
 
     A YAML key is spelled out in the file, except through escapes in double-quoted scalars (a
     backslash) or in another encoding than UTF-8 (a byte-order mark or NUL bytes).
     """
-    return b"terms" in data or b"\\" in data or b"\x00" in data or data[:2] in (b"\xff\xfe", b"\xfe\xff")
+    return (
+        b"terms" in data
+        or b"relations" in data
+        or b"\\" in data
+        or b"\x00" in data
+        or data[:2] in (b"\xff\xfe", b"\xfe\xff")
+    )
 
 
 def declared_terms(paths: Iterable[Path], vocabulary: TermIndex) -> tuple[TermIndex, dict[Path, str]]:
-    """The vocabulary extended with the terms every source file declares (the first, cheap pass),
-    and the source id of each file that declares terms.
+    """The vocabulary extended with the terms and term relations every source file declares (the
+    first, cheap pass), and the source id of each file that declares terms or relations.
 
     A file that does not parse contributes nothing here; the second pass reports its problems.
     """
-    groups: list[tuple[Located, Iterable[records.Term]]] = []
+    groups: list[FileTerms] = []
     declaring: dict[Path, str] = {}
     for path in paths:
         try:
@@ -183,8 +208,8 @@ def declared_terms(paths: Iterable[Path], vocabulary: TermIndex) -> tuple[TermIn
             record, lines = parse_record(path, records.SourceFile)
         except (OSError, SourceError):
             continue
-        if record.terms:
-            groups.append((lines, record.terms))
+        if record.terms or record.relations:
+            groups.append((lines, record.terms, record.relations))
             declaring[path] = record.source.id
     return vocabulary.extended(groups), declaring
 

@@ -10,7 +10,11 @@ from pathlib import Path
 from kg.errors import Problem, SourceError
 from kg.namespaces import ROOTS
 from kg.sources import records
+from kg.sources.relations import RelationEntry, check_relation, of_file, of_term
 from kg.sources.yamlio import Located, parse_record
+
+FileTerms = tuple[Located, Iterable[records.Term], Sequence[records.Relation]]
+"""One file's declared terms and its `relations:` items, with its line numbers."""
 
 
 @dataclass(frozen=True)
@@ -31,13 +35,23 @@ class TermEntry:
 
 
 class TermIndex:
-    """Every known term by id, with its kind (intervention, condition, ...) and ancestors."""
+    """Every known term by id, with its kind (intervention, condition, ...), ancestors and relations.
 
-    def __init__(self, entries: dict[str, TermEntry], problems: Sequence[Problem] = ()) -> None:
-        self.entries = entries
+    A term's kind follows from the parents it was declared with; the extra parents that source files
+    give it (`relations:`, format 1.1) must be of the same kind, and count for its ancestors.
+    """
+
+    def __init__(
+        self, entries: dict[str, TermEntry], problems: Sequence[Problem] = (), relations: Sequence[RelationEntry] = ()
+    ) -> None:
+        self.entries, self.relations = entries, list(relations)
         self.problems = list(problems)
         self._kinds: dict[str, str | None] = {}
+        self._extra: dict[str, list[str]] = {}
+        for related in self.relations:
+            self._extra.setdefault(related.relation.term, []).extend(related.relation.also_under)
         self.problems.extend(self._check())
+        self.problems.extend(self._check_relations())
 
     def __contains__(self, term_id: str) -> bool:
         return term_id in self.entries or term_id in ROOTS
@@ -68,8 +82,9 @@ class TermIndex:
         return seen
 
     def parents(self, term_id: str) -> list[str]:
+        """Declared and extra parents of a term."""
         entry = self.entries.get(term_id)
-        return list(entry.term.parent) if entry else []
+        return [*(entry.term.parent if entry else []), *self._extra.get(term_id, [])]
 
     def is_a(self, term_id: str, ancestor: str) -> bool:
         """True if `term_id` is `ancestor` or below it."""
@@ -83,15 +98,21 @@ class TermIndex:
 
     def with_terms(self, lines: Located, terms: Iterable[records.Term]) -> TermIndex:
         """A new index with a source file's own terms added (problems for clashes)."""
-        return self.extended([(lines, terms)])
+        return self.extended([(lines, terms, ())])
 
-    def extended(self, groups: Iterable[tuple[Located, Iterable[records.Term]]]) -> TermIndex:
-        """A new index with the terms of several files added (problems for clashes)."""
-        entries = dict(self.entries)
+    def extended(self, groups: Iterable[FileTerms]) -> TermIndex:
+        """A new index with the terms and relations of several files added (problems for clashes)."""
+        entries, relations = dict(self.entries), list(self.relations)
         problems = []
-        for lines, terms in groups:
+        for lines, terms, related in groups:
             problems.extend(_add_terms(entries, lines, terms))
-        return TermIndex(entries, problems)
+            relations.extend(of_file(lines, related))
+        return TermIndex(entries, problems, relations)
+
+    def _check_relations(self) -> list[Problem]:
+        """Relations given in `relations:` lists and on terms: known terms of fitting kinds, no cycles."""
+        own = [of_term(e.term, e.lines, e.index) for e in self.entries.values() if e.term.overlaps or e.term.opposes]
+        return [problem for entry in [*own, *self.relations] for problem in check_relation(entry, self)]
 
     def _check(self) -> list[Problem]:
         """Parents and components exist, kinds resolve, combinations are made of interventions."""

@@ -27,6 +27,9 @@ _KNOWN_KEYS = sorted(
 )
 
 
+_CLAIM_KINDS = {kind for model in records.CLAIM_MODELS for kind in model.model_fields["kind"].annotation.__args__}  # type: ignore[union-attr]
+"""The values of a claim's `kind` (they appear in the location of a claim's validation errors)."""
+
 _STR, _MAP, _SEQ = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
 _MERGE = "tag:yaml.org,2002:merge"
 _TAG_CACHE = 100_000
@@ -136,21 +139,46 @@ def _describe(data: Any, loc: Sequence[int | str]) -> str:
     return ".".join(parts) or "file"
 
 
+VALUE_FIXES = {
+    "not both": "give the source's words as `quote:`, or (a source without `text:`) yours as `paraphrase:`",
+    "give min, max or both": "add `min:`, `max:` or both",
+    "is greater than max": "swap `min` and `max`",
+    "outside its ci": "check the value and the `ci` limits against the source",
+    "needs `start`, `end` or both": "add `start: {min: 24, unit: hour}` (after the first day) or an `end:`",
+    "needs a `finding` or an `effect`": "add `finding:` or `effect:`",
+    "needs `population.subgroup`": "add `subgroup: [...]` to the population",
+    "needs a `dose` or a `duration`": "add `dose:` or `duration:`",
+}
+"""Fixes for the checks the records make themselves, by words of their message."""
+
+
 def _fix_for(error: Any) -> str | None:
     """A suggestion for one pydantic error."""
     name = str(error["loc"][-1]) if error["loc"] else ""
     if error["type"] == "missing":
         return f"add `{name}:` here (see the sources format in the README)"
     if error["type"] == "extra_forbidden":
-        close = difflib.get_close_matches(name, _KNOWN_KEYS, n=1)
-        return f"did you mean `{close[0]}`?" if close else "remove this key"
+        return _fix_for_key(name, error["loc"])
+    if error["loc"] == ("version",):
+        return 'write `version: "1.1"` (or `version: 1`, the default)'
     if error["type"] == "union_tag_invalid":
         return "use kind: recommendation, evidence, contraindication, caution, adverse-effect or dose"
     if error["type"] == "string_too_long":
         return _fix_for_size()
     if error["type"] == "string_pattern_mismatch":
         return "ids are lower-case words joined by hyphens, e.g. `nsaid-first-line`"
-    return None
+    return next((fix for words, fix in VALUE_FIXES.items() if words in error["msg"]), None)
+
+
+def _fix_for_key(name: str, loc: Sequence[int | str]) -> str:
+    """A key a claim of this kind does not take: the kinds that take it, or the closest known key."""
+    kind = loc[-2] if len(loc) >= 2 else None
+    kinds = records.kinds_with_field(name) if kind in _CLAIM_KINDS else []
+    if kinds:
+        listed = ", ".join(kinds[:-1]) + (" and " if len(kinds) > 1 else "") + kinds[-1]
+        return f"`{name}` is a key of {listed} claims, not of {kind} claims: change `kind` or remove it"
+    close = difflib.get_close_matches(name, _KNOWN_KEYS, n=1)
+    return f"did you mean `{close[0]}`?" if close and close[0] != name else "remove this key"
 
 
 def validation_problems(path: Path, data: Any, exc: ValidationError) -> list[Problem]:
