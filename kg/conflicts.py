@@ -275,7 +275,9 @@ def write_types(store: Store, iris: Iris, types: NamedQuery, inferred: bytes, re
     clock = time.perf_counter()
     derived = constructed(store.query(types.text, base_iri=iris.base, hints=True))
     types_nt = derived.serialize(format=ox.RdfFormat.N_TRIPLES) or b""
-    store.replace_graph(graph, [])  # a remote store's load replaces a graph: one load of the whole graph
-    store.load_bytes(inferred + types_nt, graph=graph)
+    if isinstance(store, RemoteStore):  # its load replaces the graph: the whole graph again, one move
+        store.load_bytes(inferred + types_nt, graph=graph)
+    else:  # the embedded bulk load adds to the graph
+        store.load_bytes(types_nt, graph=graph)
     report.seconds["types"] = time.perf_counter() - clock
     report.inferred_triples = store.count(graph)
