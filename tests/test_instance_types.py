@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
+from support import ROOT
 
 from kg.project import Project
 from kg.sparql.queries import QueryRegistry
 from kg.store.base import constructed
 from kg.store.oxigraph import OxigraphStore
-from support import ROOT
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 TYPES = QueryRegistry(ROOT / "queries").resolve("reasoning/types").text

@@ -2,9 +2,10 @@
 store and, under the `virtuoso` marker, a private Virtuoso (tests/virtuoso_server.py) behind
 `evkg serve --store URL`. Methods, content types, Accept headers, the dataset parameters, the
 service description, every error status with the one error shape, and the named queries giving the
-rows of the embedded store (all 14 on Virtuoso too: they read the closure `evkg reason` materializes). SPARQLWrapper is used as a researcher would use it. Where Virtuoso gets
-it wrong and the service cannot repair it, the test is a strict xfail for that backend only; the
-tests of the remote store alone are in tests/test_service_remote.py."""
+rows of the embedded store (all of them on Virtuoso too: they read the closure `evkg reason`
+writes). SPARQLWrapper is used as a researcher would use it. Where Virtuoso gets it wrong and the
+service cannot repair it, the test is a strict xfail for that backend only; the tests of the remote
+store alone are in tests/test_service_remote.py."""
 
 from __future__ import annotations
 
@@ -36,6 +37,8 @@ SERVERS = {"embedded": "live_server", "virtuoso": "remote_server"}
 """The session fixture (tests/conftest.py) that serves each backend."""
 OUTSIDE = "http://www.openlinksw.com/schemas/virtrdf#"
 """One of Virtuoso's own graphs: on the server, never in the dataset."""
+
+
 def backends(virtuoso_wrong: str | None = None) -> list[Any]:
     """The backends a test runs on; with `virtuoso_wrong`, a strict xfail on Virtuoso for that reason."""
     marks = [pytest.mark.virtuoso]
