@@ -228,7 +228,8 @@ def _reason(
 
     def change(store: Store) -> None:
         store.replace_graph(str(project.iris.graph("conflicts")), [])  # findings are never input to a run
-        write_inferred(store, project.iris, inference, registry.resolve("reasoning/questions"), report, run)
+        questions = registry.resolve("reasoning/questions")
+        inferred = write_inferred(store, project.iris, inference, questions, report, run)
         progress(
             f"clinical questions: {report.inferred_triples} inferred triples in {report.seconds['questions']:.2f} s"
         )
@@ -258,6 +259,8 @@ def _reason(
         store.replace_graph(graph, [])
         store.load_bytes(b"".join(written), graph=graph)
         report.stale_reviews = sorted(set(reviews) - runner.seen_ids)
+        write_types(store, project.iris, registry.resolve("reasoning/types"), inferred, report)
+        progress(f"instance types: {report.inferred_triples} inferred triples in {report.seconds['types']:.2f} s")
 
     derive(store_path, change)
     return report
@@ -265,9 +268,10 @@ def _reason(
 
 def write_inferred(
     store: Store, iris: Iris, inference: Inference, questions: NamedQuery, report: ReasonReport, run: ox.NamedNode
-) -> None:
+) -> bytes:
     """Replace the inferred graph with the closure, coveredBy, the run's provenance, then the
-    clinical questions each claim addresses (derived in the store from that closure)."""
+    clinical questions each claim addresses (derived in the store from that closure); return what
+    it wrote, as N-Triples."""
     graph = str(iris.graph("inferred"))
     closure = [ox.Triple(n(s), n(p), n(o)) for s, p, o in inference.triples]
     closure.append(ox.Triple(n(graph), n(PROV + "wasGeneratedBy"), run))
@@ -276,10 +280,27 @@ def write_inferred(
     # Serialized by the store, never as Python objects: millions of triples at a million claims.
     derived = constructed(store.query(questions.text, base_iri=iris.base, hints=True))
     questions_nt = derived.serialize(format=ox.RdfFormat.N_TRIPLES) or b""
+    written = ntriples(closure) + questions_nt
     store.replace_graph(graph, [])
-    store.load_bytes(ntriples(closure) + questions_nt, graph=graph)
+    store.load_bytes(written, graph=graph)
     report.seconds["questions"] = time.perf_counter() - clock
     clock = time.perf_counter()
     store.compact()
     report.seconds["compaction"] = time.perf_counter() - clock
+    report.inferred_triples = store.count(graph)
+    return written
+
+
+def write_types(store: Store, iris: Iris, types: NamedQuery, inferred: bytes, report: ReasonReport) -> None:
+    """Add to the inferred graph every instance's types up the class hierarchy, derived in the store
+    once the conflicts graph is written (so findings are typed too, and the rules see stated types only)."""
+    graph = str(iris.graph("inferred"))
+    clock = time.perf_counter()
+    derived = constructed(store.query(types.text, base_iri=iris.base, hints=True))
+    types_nt = derived.serialize(format=ox.RdfFormat.N_TRIPLES) or b""
+    if isinstance(store, RemoteStore):  # its load replaces the graph: the whole graph again, one move
+        store.load_bytes(inferred + types_nt, graph=graph)
+    else:  # the embedded bulk load adds to the graph
+        store.load_bytes(types_nt, graph=graph)
+    report.seconds["types"] = time.perf_counter() - clock
     report.inferred_triples = store.count(graph)

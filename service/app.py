@@ -15,6 +15,7 @@ from service.context import Services, build_services
 from service.data import data_blueprint
 from service.editor import editor_blueprint
 from service.errors import PayloadTooLarge, error_body
+from service.graphs import graphs_blueprint
 from service.linked_data import LocalLink, linked_data_blueprint
 from service.negotiation import prefers_html
 from service.pages import pages_blueprint
@@ -49,6 +50,7 @@ def register_blueprints(app: Flask, services: Services) -> None:
     """Every blueprint, each built over the same services."""
     app.register_blueprint(sparql_blueprint(services))
     app.register_blueprint(linked_data_blueprint(services))
+    app.register_blueprint(graphs_blueprint(services))
     app.register_blueprint(data_blueprint(services))
     app.register_blueprint(pages_blueprint(services))
     if services.settings.update_token:

@@ -6,16 +6,20 @@ import hashlib
 import json
 from typing import Any
 
-from flask import Blueprint, Response, request, stream_with_context
+from flask import Blueprint, Response, render_template, request, stream_with_context
 
+from kg.namespaces import PREFIXES
 from kg.store.oxigraph import OxigraphStore
 from service.context import Services
 from service.descriptions import DUMPS, serialize, sparql_examples, void_description
 from service.errors import NotFound
-from service.negotiation import BY_NAME, RDF_FORMATS, negotiate
+from service.negotiation import BY_NAME, HTML, RDF_FORMATS, negotiate
 from service.openapi import openapi_document
 
 DUMP_FILES = {filename: fmt for fmt, filename in DUMPS.items()}
+VOID_OFFERED = (*RDF_FORMATS, HTML)
+"""VoID: Turtle unless the client prefers HTML (a browser)."""
+VOCABULARIES = sorted(set(PREFIXES.values()))
 
 
 def data_blueprint(services: Services) -> Blueprint:
@@ -55,8 +59,16 @@ class DataView:
         return response
 
     def void(self) -> Response:
+        """VoID in any RDF format (Turtle by default), or a page for a browser."""
         counts = self.services.graph_counts()
-        return self.rdf(void_description(self.services.iris.base, request.host_url, counts))
+        chosen = negotiate(request.headers.get("Accept"), request.args.get("format"), VOID_OFFERED)
+        if chosen is not HTML:
+            return self.rdf(void_description(self.services.iris.base, request.host_url, counts))
+        base = self.services.iris.base
+        page = render_template("void.html", base=base, counts=counts, dumps=DUMPS.values(), vocabularies=VOCABULARIES)
+        response = Response(page, content_type=HTML.content_type)
+        response.vary.add("Accept")
+        return response
 
     def examples(self) -> Response:
         site = request.host_url

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
 
@@ -14,6 +15,7 @@ from service.negotiation import OX_RDF, W3C_FORMAT_IRIS
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS_COMMENT = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
 RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+RDFS_SEE_ALSO = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#seeAlso")
 DCT = "http://purl.org/dc/terms/"
 SH = "http://www.w3.org/ns/shacl#"
 SCHEMA = "https://schema.org/"
@@ -92,6 +94,42 @@ def void_description(base: str, site: str, counts: Mapping[str, int]) -> list[ox
             ox.Triple(subset, RDF_TYPE, n(f"{VOID}Dataset")),
             ox.Triple(subset, n(f"{SD}name"), n(graph)),
             ox.Triple(subset, n(f"{VOID}triples"), integer(count)),
+        ]
+    return triples
+
+
+def content_query(graph: str) -> str:
+    """The CONSTRUCT that reads one named graph's triples (linked from the graph's description)."""
+    return f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+
+
+def graph_description(base: str, site: str, graph: str, count: int) -> list[ox.Triple]:
+    """A named graph as a void:Dataset of the dataset: its size, endpoint, dumps and a query for its content."""
+    node, query = n(graph), urlencode({"query": content_query(graph)})
+    triples = [
+        ox.Triple(node, RDF_TYPE, n(f"{VOID}Dataset")),
+        ox.Triple(node, RDF_TYPE, n(f"{SD}Graph")),
+        ox.Triple(node, n(f"{DCT}title"), ox.Literal(graph.removeprefix(base), language="en")),
+        ox.Triple(node, n(f"{VOID}triples"), integer(count)),
+        ox.Triple(node, n(f"{DCT}isPartOf"), n(f"{base}void#EvidenceKG")),
+        ox.Triple(node, n(f"{VOID}sparqlEndpoint"), n(f"{site}sparql")),
+        ox.Triple(node, RDFS_SEE_ALSO, n(f"{site}sparql?{query}")),
+    ]
+    return triples + [ox.Triple(node, n(f"{VOID}dataDump"), n(f"{site}dumps/{name}")) for name in DUMPS.values()]
+
+
+def root_description(base: str, site: str, sources: Iterable[tuple[str, str]]) -> list[ox.Triple]:
+    """The dataset's root resource (`void:rootResource`, `<base>id/`): the sources, its entry points."""
+    root = n(f"{base}id/")
+    triples = [
+        ox.Triple(root, RDFS_LABEL, ox.Literal("EvidenceKG: the sources and what they claim", language="en")),
+        ox.Triple(root, n(f"{DCT}isPartOf"), n(f"{base}void#EvidenceKG")),
+        ox.Triple(root, RDFS_SEE_ALSO, n(f"{site}void")),
+    ]
+    for source, title in sources:
+        triples += [
+            ox.Triple(root, n(f"{DCT}hasPart"), n(source)),
+            ox.Triple(n(source), n(f"{DCT}title"), ox.Literal(title)),
         ]
     return triples
 

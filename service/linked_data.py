@@ -8,6 +8,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request
 
 from kg.audit import ConflictRecord
+from kg.namespaces import EVKG, ONTOLOGY_IRI
 from kg.sparql.queries import QueryRegistry
 from kg.sparql.results import short
 from kg.store.base import Store, constructed, solutions
@@ -37,13 +38,20 @@ def linked_data_blueprint(services: Services) -> Blueprint:
 
 
 class LocalLink:
-    """Jinja filter `local`: an IRI under the base as a path on this service, any other IRI as is."""
+    """Jinja filter `local`: an IRI this service dereferences (a resource or a named graph under the base,
+    a term of the ontology) as a path on this service, any other IRI as is."""
 
     def __init__(self, base: str) -> None:
         self.base = base
+        self.prefixes = ((base + "id/", "/id/"), (base + "graph/", "/graph/"), (str(EVKG), "/ontology#"))
 
     def __call__(self, iri: str) -> str:
-        return "/" + iri[len(self.base) :] if iri.startswith(self.base + "id/") else iri
+        if iri == str(ONTOLOGY_IRI):
+            return "/ontology"
+        for prefix, path in self.prefixes:
+            if iri.startswith(prefix):
+                return path + iri[len(prefix) :]
+        return iri
 
 
 def describe(store: Store, pages: QueryRegistry, iri: str) -> list[ox.Triple]:
@@ -123,7 +131,7 @@ class ResourceView:
         obj = triple.object
         href = self.local(obj.value) if isinstance(obj, ox.NamedNode) else None
         value = short(obj) if isinstance(obj, ox.NamedNode) else text(obj)
-        return Row(text(triple.subject), short(triple.predicate), triple.predicate.value, value, href)
+        return Row(text(triple.subject), short(triple.predicate), self.local(triple.predicate.value), value, href)
 
     def conflicts_of(self, iri: str) -> list[ConflictRecord]:
         return [r for r in self.services.conflicts() if any(c.iri == iri for c in r.claims)]

@@ -173,9 +173,73 @@ def _components() -> dict[str, Any]:
     return {"schemas": {"Error": error, "Conflict": {"type": "object", "properties": conflict_props}}}
 
 
+RDF_MEDIA = ("text/html", "text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml")
+FORMAT = {
+    "name": "format",
+    "in": "query",
+    "description": "Overrides Accept: html, turtle, jsonld, ntriples, rdfxml.",
+    "schema": {"type": "string"},
+}
+
+
+def _rdf_get(summary: str, *params: dict[str, Any]) -> dict[str, Any]:
+    """A linked-data GET: HTML or RDF by content negotiation (or `format=`); 404 and 406 in the error shape."""
+    content = {media: {"schema": {"type": "string"}} for media in RDF_MEDIA}
+    return {
+        "get": {
+            "summary": summary,
+            "parameters": [*params, FORMAT],
+            "responses": {"200": {"description": "OK", "content": content}, **_errors(400, 404, 406)},
+        }
+    }
+
+
+def _path_param(name: str, description: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "description": description, "schema": {"type": "string"}}
+
+
+def _linked_data_paths() -> dict[str, Any]:
+    """The dereferenceable IRIs beyond /id/<kind>/<slug>: the root resource, named graphs, the ontology."""
+    return {
+        "/id/": _rdf_get("The root resource (void:rootResource): the sources"),
+        "/graph/{name}": _rdf_get(
+            "A named graph: its size, provenance, a query for its content and the dumps",
+            _path_param("name", "The graph's name under <base>graph/, e.g. inferred or source/<id>."),
+        ),
+        "/ontology": _rdf_get("The ontology: documentation of every class and property, or the ontology graph"),
+    }
+
+
+def _review_paths() -> dict[str, Any]:
+    """Review decisions from the browser, and their history."""
+    target = _path("conflict", "A disagreement's or a pair's id.")
+    decision = {
+        "type": "object",
+        "required": ["status", "reviewer", "rationale"],
+        "properties": {
+            "status": {"type": "string", "enum": ["confirmed", "dismissed", "explained-by-context", "candidate"]},
+            "reviewer": {"type": "string"},
+            "rationale": {"type": "string"},
+        },
+    }
+    post = {
+        "summary": "Record a review decision (Authorization: Bearer <EVKG_REVIEW_TOKEN>)",
+        "parameters": [target],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": decision}}},
+        "responses": {"200": {"description": "Recorded"}, **_errors(400, 401, 403, 404, 501, 503)},
+    }
+    return {
+        "/api/conflicts/{conflict}/review": {"post": post},
+        "/api/conflicts/{conflict}/reviews": {
+            "get": _get("The decisions recorded on a disagreement or pair", ("application/json",), [target], 404)
+        },
+        "/conflicts/matrix.csv": {"get": _get("The stance matrix as CSV", ("text/csv",), _filters(), 400)},
+    }
+
+
 def openapi_document(site: str, *, update: bool = False) -> dict[str, Any]:
     """OpenAPI 3.1 for every route (with /update when the update endpoint is on)."""
-    paths = _paths() | ({"/update": _update()} if update else {})
+    paths = _paths() | _linked_data_paths() | _review_paths() | ({"/update": _update()} if update else {})
     return {
         "openapi": "3.1.0",
         "info": {"title": "EvidenceKG API", "version": "0.1.0", "description": "Conflicts between clinical sources."},

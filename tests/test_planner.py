@@ -23,6 +23,7 @@ SAMPLE = {
     "condition": "back-muscle-spasm",
     "source": "livestrong-back-spasm",
     "resource": "https://w3id.org/evidencekg/id/term/nsaid",
+    "graph": "https://w3id.org/evidencekg/graph/inferred",
 }
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable
 from html.parser import HTMLParser
 
 import pyoxigraph as ox
@@ -234,6 +235,9 @@ def test_landing_page_links_everything(server: LiveServer) -> None:
         "/dumps/evidencekg.trig",
         "/openapi.json",
         "/health",
+        "/ontology",
+        "/id/",
+        "/graph/inferred",
     ):
         assert f'href="{href}' in page, href
 
@@ -353,3 +357,111 @@ def test_pages_name_sources_and_terms_not_their_ids(server: LiveServer, path: st
     ids = ["livestrong-back-spasm", "droracle-back-spasm", "skeletal-muscle-relaxant", "back-muscle-spasm", "FirstLine"]
     assert [i for i in ids if i in text] == []
     assert "Dr.Oracle (2025)" in text and "LIVESTRONG.COM" in text
+
+
+# ------------------------------------------------------------------ the ontology, named graphs, the root resource
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+PROV = "http://www.w3.org/ns/prov#"
+DCT = "http://purl.org/dc/terms/"
+
+
+def ground(triples: Iterable[ox.Triple]) -> set[ox.Triple]:
+    """The triples without blank nodes (their labels differ between serializations)."""
+    return {t for t in triples if not isinstance(t.subject, ox.BlankNode) and not isinstance(t.object, ox.BlankNode)}
+
+
+def local(iri: str) -> str:
+    """The path this service serves an IRI at (the base's, or the ontology's namespace)."""
+    return "/" + iri.removeprefix(BASE) if not iri.startswith(EVKG) else "/ontology#" + iri.removeprefix(EVKG)
+
+
+def test_an_ontology_iri_dereferences_to_its_documented_term(server: LiveServer) -> None:
+    reply = server.get(local(EVKG + "Recommendation").split("#")[0], BROWSER)
+    assert reply.status == 200 and reply.content_type == "text/html"
+    section = reply.text[reply.text.index('id="Recommendation"') :].split("</section>")[0]
+    assert "recommendation" in section and "A statement for, against, or uncertain" in section
+    assert 'href="/ontology#Claim"' in section
+    assert 'href="http://purl.obolibrary.org/obo/SEPIO_0000431"' in section
+    for term in ("Claim", "source", "attributedTo", "FirstLine"):  # classes, properties, individuals
+        assert f'id="{term}"' in reply.text, term
+
+
+@pytest.mark.parametrize("media", list(PARSERS))
+def test_the_ontology_is_served_in_every_rdf_format(server: LiveServer, media: str) -> None:
+    reply = server.get("/ontology", media)
+    assert reply.status == 200 and reply.content_type == media and "Accept" in reply.headers["Vary"]
+    store = OxigraphStore.open(server.store, read_only=True)
+    assert ground(triples_of(reply.body, media)) == ground(store.triples(BASE + "graph/ontology"))
+    subclass = ox.Triple(
+        ox.NamedNode(EVKG + "Recommendation"), ox.NamedNode(RDFS + "subClassOf"), ox.NamedNode(EVKG + "Claim")
+    )
+    assert subclass in triples_of(reply.body, media)
+
+
+def test_resource_pages_link_ontology_terms_to_their_documentation(server: LiveServer) -> None:
+    page = server.get("/" + CLAIM, BROWSER).text
+    assert 'href="/ontology#Recommendation"' in page and 'href="/ontology#intervention"' in page
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["ontology", "vocabulary", "inferred", "conflicts", "source/livestrong-back-spasm", "source/droracle-back-spasm"],
+)
+def test_every_named_graph_iri_dereferences_to_its_description(server: LiveServer, name: str) -> None:
+    graph = ox.NamedNode(f"{BASE}graph/{name}")
+    store = OxigraphStore.open(server.store, read_only=True)
+    turtle = triples_of(server.get(f"/graph/{name}", "text/turtle").body, "text/turtle")
+    size = next(t.object.value for t in turtle if t.subject == graph and t.predicate.value == VOID + "triples")
+    assert int(size) == store.count(graph.value)
+    content = next(t.object.value for t in turtle if t.subject == graph and t.predicate.value == RDFS + "seeAlso")
+    answer = server.get(content.removeprefix(server.url), "application/n-triples")
+    if answer.status == 507:  # over the test server's result limit (tests/support.py): refused whole
+        assert_error_shape(answer, 507)
+    else:
+        assert triples_of(answer.body, "application/n-triples") == set(store.triples(graph.value))
+    page = server.get(f"/graph/{name}", BROWSER)
+    assert page.status == 200 and f"{size} triples" in page.text and 'href="/sparql?query=' in page.text
+
+
+@pytest.mark.parametrize(
+    ("name", "predicate", "target"),
+    [
+        ("inferred", PROV + "wasGeneratedBy", "id/run/"),
+        ("conflicts", PROV + "wasGeneratedBy", "id/run/"),
+        ("source/livestrong-back-spasm", PROV + "wasDerivedFrom", "id/source/livestrong-back-spasm"),
+    ],
+)
+def test_a_graph_description_gives_its_provenance(server: LiveServer, name: str, predicate: str, target: str) -> None:
+    turtle = triples_of(server.get(f"/graph/{name}", "text/turtle").body, "text/turtle")
+    found = [
+        t.object.value for t in turtle if t.subject.value == f"{BASE}graph/{name}" and t.predicate.value == predicate
+    ]
+    assert found and found[0].startswith(BASE + target)
+    assert server.get(local(found[0]), "text/turtle").status == 200
+
+
+def test_an_unknown_graph_is_404_in_the_error_shape(server: LiveServer) -> None:
+    assert_error_shape(server.get("/graph/no-such-graph", "text/turtle"), 404)
+
+
+def test_void_root_resource_resolves_to_the_sources(server: LiveServer) -> None:
+    void = triples_of(server.get("/void", "text/turtle").body, "text/turtle")
+    root = next(t.object.value for t in void if t.predicate.value == VOID + "rootResource")
+    turtle = triples_of(server.get(local(root), "text/turtle").body, "text/turtle")
+    parts = {t.object.value for t in turtle if t.subject.value == root and t.predicate.value == DCT + "hasPart"}
+    assert parts == {f"{BASE}id/source/livestrong-back-spasm", f"{BASE}id/source/droracle-back-spasm"}
+    page = server.get(local(root), BROWSER)
+    assert page.status == 200 and 'href="/id/source/droracle-back-spasm"' in page.text
+
+
+def test_a_browser_gets_void_as_a_page_and_a_client_still_gets_turtle(server: LiveServer) -> None:
+    page = server.get("/void", BROWSER)
+    assert page.status == 200 and page.content_type == "text/html"
+    assert 'href="/graph/inferred"' in page.text and 'href="/id/"' in page.text and 'href="/ontology"' in page.text
+    assert server.get("/void").content_type == "text/turtle"
+
+
+def test_openapi_documents_the_linked_data_routes(server: LiveServer) -> None:
+    paths = server.get("/openapi.json").json()["paths"]
+    for path in ("/ontology", "/graph/{name}", "/id/", "/id/{kind}/{slug}", "/void"):
+        assert "text/turtle" in paths[path]["get"]["responses"]["200"]["content"], path

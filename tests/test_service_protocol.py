@@ -2,9 +2,10 @@
 store and, under the `virtuoso` marker, a private Virtuoso (tests/virtuoso_server.py) behind
 `evkg serve --store URL`. Methods, content types, Accept headers, the dataset parameters, the
 service description, every error status with the one error shape, and the named queries giving the
-rows of the embedded store. SPARQLWrapper is used as a researcher would use it. Where Virtuoso gets
-it wrong and the service cannot repair it, the test is a strict xfail for that backend only; the
-tests of the remote store alone are in tests/test_service_remote.py."""
+rows of the embedded store (all of them on Virtuoso too: they read the closure `evkg reason`
+writes). SPARQLWrapper is used as a researcher would use it. Where Virtuoso gets it wrong and the
+service cannot repair it, the test is a strict xfail for that backend only; the tests of the remote
+store alone are in tests/test_service_remote.py."""
 
 from __future__ import annotations
 
@@ -36,20 +37,6 @@ SERVERS = {"embedded": "live_server", "virtuoso": "remote_server"}
 """The session fixture (tests/conftest.py) that serves each backend."""
 OUTSIDE = "http://www.openlinksw.com/schemas/virtrdf#"
 """One of Virtuoso's own graphs: on the server, never in the dataset."""
-PATHS = "property paths (`+`, `*`) over a default graph of several graphs: nodes counted once per graph, or missed"
-UNBOUND = "an unbound variable in STR(), = or CONCAT raises no error, so COALESCE and IF take other branches"
-VIRTUOSO_WRONG = {
-    "claims-with-quotes": PATHS,
-    "contraindications-and-cautions": f"{PATHS}; {UNBOUND}",
-    "doses-and-durations": PATHS,
-    "effect-estimates": f"{PATHS}; {UNBOUND}",
-    "term-hierarchy": f"{PATHS}; {UNBOUND}",
-    "evidence-findings": UNBOUND,
-    "sources": "BOUND() answers 1 (xsd:integer), not true",
-    "intervention-across-sources": "SP030, an aggregate in ORDER BY does not compile, so the service answers 400",
-    "recommendations-for-condition": "the query does not compile (SP031 internal error), so the service answers 400",
-}
-"""Named queries Virtuoso 7.2.5 answers wrongly: no service can repair these (queries/ could avoid them)."""
 
 
 def backends(virtuoso_wrong: str | None = None) -> list[Any]:
@@ -63,7 +50,7 @@ def backends(virtuoso_wrong: str | None = None) -> list[Any]:
 EXAMPLES = [
     pytest.param(*backend.values, q.name, marks=backend.marks, id=f"{backend.id}-{q.name}")
     for q in QueryRegistry(ROOT / "queries").examples()
-    for backend in backends(VIRTUOSO_WRONG.get(q.name))
+    for backend in backends()
 ]
 COUNT_SOURCES = "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a/rdfs:subClassOf evkg:Source }"
 CONSTRUCT_SOURCES = "CONSTRUCT { ?s a evkg:Source } WHERE { ?s a/rdfs:subClassOf evkg:Source }"
