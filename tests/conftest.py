@@ -11,7 +11,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from support import REMOTE_QUERY_TIMEOUT, REVIEW_TOKEN, UPDATE_TOKEN, LiveServer, copy_fixtures, start_server
+from support import (
+    REMOTE_QUERY_TIMEOUT,
+    REVIEW_TOKEN,
+    UPDATE_TOKEN,
+    LiveServer,
+    copy_fixtures,
+    seed_sources,
+    start_server,
+)
 from virtuoso_server import VirtuosoServer, start
 
 from kg.build import Dataset, assemble, build
@@ -37,10 +45,12 @@ def query_log_outside_the_repository(tmp_path_factory: pytest.TempPathFactory) -
 
 
 @pytest.fixture(scope="session")
-def project() -> Project:
-    """The repository's own inputs (ontology, vocabulary, seed sources, queries)."""
+def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """The repository's own inputs (ontology, vocabulary, queries) with the two seed sources only: the
+    tests about the seeds stay what they are as real sources join sources/."""
     settings = load_settings(environ={})
     paths = {k: str(ROOT / v) for k, v in asdict(settings).items() if k != "base" and isinstance(v, str)}
+    paths["sources"] = str(seed_sources(tmp_path_factory.mktemp("seed-sources")))
     return Project.from_settings(replace(settings, **paths))
 
 

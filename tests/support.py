@@ -243,3 +243,16 @@ def query_workers(server: LiveServer) -> set[int]:
         except (OSError, ProcessLookupError):
             continue
     return found
+
+
+SEEDS = ("livestrong-back-spasm", "droracle-back-spasm")
+"""The two seed documents the tests were written on (sources/ holds more)."""
+
+
+def seed_sources(folder: Path) -> Path:
+    """A sources folder with the seed files and their texts only (links into sources/)."""
+    (folder / "texts").mkdir(parents=True, exist_ok=True)
+    for seed in SEEDS:
+        (folder / f"{seed}.yaml").symlink_to(ROOT / "sources" / f"{seed}.yaml")
+        (folder / "texts" / f"{seed}.txt").symlink_to(ROOT / "sources" / "texts" / f"{seed}.txt")
+    return folder

@@ -18,6 +18,7 @@ from typing import Literal
 from rdflib import Graph
 from rdflib.namespace import OWL
 
+from kg.errors import ReasonerError
 from kg.processes import die_with_parent, is_dead
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,8 @@ def classify(graphs: Iterable[Graph], reasoner: Reasoner = "hermit") -> Reasoner
             run(world, infer_property_values=False, debug=0)
     except owlready2.OwlReadyInconsistentOntologyError as exc:
         return ReasonerReport(reasoner, consistent=False, message=str(exc).strip().splitlines()[-1])
+    except owlready2.OwlReadyJavaError as exc:
+        raise ReasonerError(f"{reasoner} could not read the ontology and terms: {java_message(exc)}") from None
     unsatisfiable = sorted(c.iri for c in world.inconsistent_classes() if c.iri != str(OWL.Nothing))
     return ReasonerReport(reasoner, True, unsatisfiable, _closure(world))
 
@@ -100,6 +103,13 @@ def sweep_folders() -> None:
     for folder in Path(tempfile.gettempdir()).glob(f"{TEMP_PREFIX}*"):
         if is_dead(folder.name.removeprefix(TEMP_PREFIX).split("-", 1)[0]):
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def java_message(exc: Exception) -> str:
+    """The reasoner's own message, without the Java stack trace."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip() and not line.strip().startswith("at ")]
+    message = " ".join(line for line in lines if not line.startswith("Java error message"))
+    return message.removeprefix('Exception in thread "main" ')[:600]
 
 
 def _closure(world: object) -> set[tuple[str, str]]:

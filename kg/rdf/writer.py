@@ -118,6 +118,8 @@ class GraphWriter(PartWriter):
             add(node, DC.creator, plain(author))
         self.value(node, DC.issued, src.issued)
         self.value(node, DC.modified, src.modified)
+        self.value(node, EV.shortTitle, src.short_title)
+        self.value(node, EV.retrieved, src.retrieved)
         if src.url:
             add(node, EV.url, typed(src.url, XSD_.anyURI))
         self.value(node, DC.contributor, src.curated_by)

@@ -126,7 +126,11 @@ class Source(Record):
     authors: list[str] = []
     issued: dt.date | None = None
     modified: dt.date | None = None
+    short_title: str | None = Field(
+        None, description="What reports call the source (format 1.1), e.g. `CDC opioid guideline`."
+    )
     url: str | None = None
+    retrieved: dt.date | None = Field(None, description="When the text was retrieved from `url` (format 1.1).")
     text: str | None = Field(None, description="Path of the document's text, relative to the YAML file.")
     supersedes: Slug | None = Field(None, description="Id of the source this one replaces.")
     curated_by: str | None = None

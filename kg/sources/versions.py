@@ -20,6 +20,7 @@ NEW_FIELDS: dict[type[BaseModel], frozenset[str]] = {
     records.Effect: frozenset({"scale"}),
     records.Term: frozenset({"overlaps", "opposes"}),
     records.SourceFile: frozenset({"relations"}),
+    records.Source: frozenset({"short_title", "retrieved"}),
 }
 """Keys that format 1.1 added, by record."""
 NEW_RECORDS = (records.QualitativeDose, records.QualitativeSpan)
