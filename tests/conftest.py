@@ -150,12 +150,12 @@ def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtuosoServe
 
 
 @pytest.fixture(scope="session")
-def virtuoso_seeds(virtuoso: VirtuosoServer) -> str:
+def virtuoso_seeds(virtuoso: VirtuosoServer, project: Project) -> str:
     """The seeds built and reasoned into the session's Virtuoso with `evkg build --store URL` and
     `evkg reason --store URL`; its SPARQL endpoint's URL. Tests that write there remove what they add."""
     url = virtuoso.settings["EVKG_STORE"]
     credentials = {k: v for k, v in virtuoso.settings.items() if k != "EVKG_STORE"}
-    env = {"EVKG_SOURCES": None, "EVKG_BASE": None, "EVKG_STORE": None, **credentials}
+    env = {"EVKG_SOURCES": str(project.sources), "EVKG_BASE": None, "EVKG_STORE": None, **credentials}
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(ROOT)
         for command in ("build", "reason"):

@@ -85,25 +85,17 @@ class Http:
             urllib.request.HTTPDigestAuthHandler(manager), urllib.request.HTTPBasicAuthHandler(manager)
         )
 
-    def send(
-        self,
-        method: str,
-        url: str,
-        body: bytes | None = None,
-        *,
-        timeout: float = TIMEOUT,
-        limit: int | None = None,
-        **headers: str,
-    ) -> tuple[str, bytes]:
-        """`attempt`, sent again (after a short pause) when the server rolled it back as a deadlock."""
+    def send(self, method: str, url: str, body: bytes | None = None, **options: Any) -> tuple[str, bytes]:
+        """`attempt` (same arguments), sent again after a short pause when the server rolled it back as a
+        deadlock."""
         for pause in DEADLOCK_PAUSES:
             try:
-                return self.attempt(method, url, body, timeout=timeout, limit=limit, **headers)
+                return self.attempt(method, url, body, **options)
             except RemoteFailed as exc:
                 if not exc.transient:
                     raise
                 time.sleep(pause)
-        return self.attempt(method, url, body, timeout=timeout, limit=limit, **headers)
+        return self.attempt(method, url, body, **options)
 
     def attempt(
         self,
