@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request
@@ -15,6 +16,7 @@ from kg.store.base import Store, constructed, solutions
 from service.context import Services
 from service.descriptions import serialize
 from service.errors import NotFound
+from service.highlight import anchors, segments
 from service.negotiation import HTML, RDF_FORMATS, negotiate
 
 KINDS = ("source", "claim", "term", "agent", "text", "conflict", "rule", "run", "question")
@@ -27,6 +29,8 @@ LABELS = (
 EXACT = "http://www.w3.org/ns/oa#exact"
 PARAPHRASE = "https://w3id.org/evidencekg/ontology#paraphrase"
 SOURCE = "https://w3id.org/evidencekg/ontology#source"
+FULL_TEXT = "https://w3id.org/evidencekg/ontology#fullText"
+RDF_VALUE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#value"
 
 
 def linked_data_blueprint(services: Services) -> Blueprint:
@@ -125,7 +129,19 @@ class ResourceView:
             conflicts=self.conflicts_of(iri) if kind == "claim" else [],
             incoming=self.incoming(iri),
             formats=RDF_FORMATS,
+            sparql=next((text(t.object) for t in triples if kind == "rule" and t.predicate.value == RDF_VALUE), None),
+            **self.highlighted(iri, kind, triples),
         )
+
+    def highlighted(self, iri: str, kind: str, triples: list[ox.Triple]) -> dict[str, Any]:
+        """For a source text: its pieces, each claim's quote marked, and where each quote starts."""
+        full = next((text(t.object) for t in triples if t.predicate.value == FULL_TEXT), None)
+        if kind != "text" or full is None:
+            return {"pieces": [], "starts": {}}
+        query = self.services.pages.resolve("quotes-in-text").text
+        rows = solutions(self.services.read().query(query, bindings={"text": ox.NamedNode(iri)}, hints=True))
+        pieces = segments(full, ((int(r["start"].value), int(r["end"].value), r["claimId"].value) for r in rows))
+        return {"pieces": pieces, "starts": anchors(pieces)}
 
     def row(self, triple: ox.Triple) -> Row:
         obj = triple.object

@@ -465,3 +465,19 @@ def test_openapi_documents_the_linked_data_routes(server: LiveServer) -> None:
     paths = server.get("/openapi.json").json()["paths"]
     for path in ("/ontology", "/graph/{name}", "/id/", "/id/{kind}/{slug}", "/void"):
         assert "text/turtle" in paths[path]["get"]["responses"]["200"]["content"], path
+
+
+def test_a_claims_quote_is_marked_in_its_source_text(server: LiveServer) -> None:
+    claim = server.get("/id/claim/livestrong-back-spasm.nsaids-only-for-acute", BROWSER).text
+    assert 'href="/id/text/livestrong-back-spasm#nsaids-only-for-acute"' in claim
+    page = server.get("/id/text/livestrong-back-spasm", BROWSER).text
+    assert '<a id="nsaids-only-for-acute" class="anchor"></a><mark' in page
+    marked = re.findall(r'<mark [^>]*data-claims="([^"]*)">([^<]*)</mark>', page)
+    quoted = " ".join(text for claims, text in marked if "nsaids-only-for-acute" in claims.split())
+    assert "only non-steroidal anti-inflammatory medications such as ibuprofen or aspirin" in quoted
+
+
+def test_a_rules_page_shows_its_sparql(server: LiveServer) -> None:
+    page = server.get("/id/rule/first-line-conflict", BROWSER).text
+    sparql = re.search(r'<pre class="sparql">(.*?)</pre>', page, re.S)
+    assert sparql and "CONSTRUCT" in sparql.group(1) and "# title: First-line conflict" in sparql.group(1)
