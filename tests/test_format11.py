@@ -169,7 +169,7 @@ def test_a_timing_needs_a_bound(sources_dir: Callable[..., Path], project_with: 
 def test_relations_live_in_the_stating_source_graph_with_provenance(project: Project) -> None:
     dataset = assemble(replace(project, sources=Path(__file__).parent / "fixtures" / "format11-relations"))
     graph = graph_of(dataset, "spasm")
-    spasm, lbp = URIRef(TERM + "back-muscle-spasm"), URIRef(TERM + "low-back-pain")
+    spasm, lbp = URIRef(TERM + "back-muscle-spasm"), URIRef(TERM + "lumbar-pain")
     assert (spasm, EVKG.partlyOverlaps, lbp) in graph
     assert (URIRef(TERM + "rest"), EVKG.opposes, URIRef(TERM + "staying-active")) in graph
     assert (URIRef(TERM + "heat-therapy"), RDFS.subClassOf, URIRef(TERM + "physical-therapy")) in graph
@@ -186,7 +186,7 @@ def test_overlapping_conditions_meet_in_a_clinical_question(derived: list[Confli
 def test_without_the_relation_the_conditions_do_not_meet(project: Project, tmp_path: Path) -> None:
     sources = copy_fixtures(tmp_path / "sources", "format11-relations")
     path = sources / "spasm.yaml"
-    path.write_text(path.read_text().replace("  - {term: back-muscle-spasm, overlaps: [low-back-pain]}\n", ""))
+    path.write_text(path.read_text().replace("  - {term: back-muscle-spasm, overlaps: [lumbar-pain]}\n", ""))
     here = replace(project, sources=sources)
     build(here, tmp_path / "store")
     report = reason(here, tmp_path / "store", tmp_path / "reviews.yaml")
@@ -204,7 +204,7 @@ def test_extra_parents_change_the_closure_and_relations_go_both_ways(project: Pr
     assert store.query(ask % (inferred, heat, EVKG.coveredBy, physio)).__bool__()
     assert store.query(ask % (inferred, TERM + "staying-active", EVKG.opposes, TERM + "rest")).__bool__()
     assert store.query(
-        ask % (inferred, TERM + "low-back-pain", EVKG.partlyOverlaps, TERM + "back-muscle-spasm")
+        ask % (inferred, TERM + "lumbar-pain", EVKG.partlyOverlaps, TERM + "back-muscle-spasm")
     ).__bool__()
 
 
@@ -219,7 +219,7 @@ RELATION_MISTAKES = [
     ),
     (
         "overlap of interventions",
-        "overlaps: [low-back-pain]",
+        "overlaps: [lumbar-pain]",
         "overlaps: [rest]",
         "relates condition or population-group",
     ),
@@ -320,8 +320,8 @@ def test_a_declared_term_may_overlap_and_oppose(
     text = path.read_text().replace("version: 1", 'version: "1.1"')
     path.write_text(text.replace("parent: back-pain}", "parent: back-pain, overlaps: [back-muscle-spasm]}"))
     graph = graph_of(assemble(project_with(path.parent)), "lumbar")
-    assert (URIRef(TERM + "low-back-pain"), EVKG.partlyOverlaps, URIRef(TERM + "back-muscle-spasm")) in graph
+    assert (URIRef(TERM + "lumbar-pain"), EVKG.partlyOverlaps, URIRef(TERM + "back-muscle-spasm")) in graph
     path.write_text(text.replace("parent: back-pain}", "parent: back-pain, opposes: [rest]}"))
     with pytest.raises(SourceError, match="`opposes` relates intervention terms") as caught:
         assemble(project_with(path.parent))
-    assert caught.value.problems[0].line == text[: text.index("- {id: low-back-pain")].count("\n") + 1
+    assert caught.value.problems[0].line == text[: text.index("- {id: lumbar-pain")].count("\n") + 1
