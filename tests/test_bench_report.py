@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from support import wait_until
 
 from kg.bench.data import as_json, from_json
 from kg.bench.figures import exponent, geomean, growth, ratio_value
@@ -164,12 +165,22 @@ def test_options_name_known_peers_only() -> None:
 
 
 def test_a_step_past_its_limit_is_stopped_with_its_children(tmp_path: Path) -> None:
-    marker = tmp_path / "survived"
+    marker, pid = tmp_path / "survived", tmp_path / "child.pid"
     started = time.monotonic()
-    step = measure("sh", "-c", f"(sleep 3; touch {marker}) & sleep 30", log=tmp_path / "log", limit=0.5)
+    child = f"sh -c 'echo $$ > {pid}; sleep 3; touch {marker}'"
+    step = measure("sh", "-c", f"({child}) & sleep 30", log=tmp_path / "log", limit=0.5)
     assert not step.finished and time.monotonic() - started < 10
-    time.sleep(3.5)  # not a wait for a state: the child's own 3 s must pass for its absence to mean anything
-    assert not marker.exists()  # the background child was killed with its group
+    wait_until(lambda: not pid.exists() or gone(int(pid.read_text())), 10, "the background child's end")
+    assert not marker.exists()  # killed with its group, before its own 3 s were up
+
+
+def gone(pid: int) -> bool:
+    """Whether no process (or only a zombie) has this pid."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return True
+    return state == "Z"
 
 
 def test_the_conflict_rule_time_is_read_from_the_reason_log(tmp_path: Path) -> None:

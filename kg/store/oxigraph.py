@@ -233,12 +233,17 @@ def write_generation(path: Path, fill: Callable[[OxigraphStore], None]) -> Path:
 
 
 def _write_generation(path: Path, fill: Callable[[OxigraphStore], None]) -> Path:
-    generation = _new_generation(path)
+    return _fill_and_swap(path, _new_generation(path), fill, compact=True)
+
+
+def _fill_and_swap(path: Path, generation: Path, fill: Callable[[OxigraphStore], None], *, compact: bool) -> Path:
+    """Apply `fill` to the generation and make it live; on any failure delete it, the live one untouched."""
     try:
         with OxigraphStore(ox.Store(str(generation)), path) as store:
             fill(store)
             store.flush()
-            store.compact()
+            if compact:
+                store.compact()
     except BaseException:
         shutil.rmtree(generation, ignore_errors=True)
         raise
@@ -290,15 +295,7 @@ def _derive_generation(path: Path, change: Callable[[OxigraphStore], None]) -> P
     with OxigraphStore.open(path, read_only=True) as live:
         generation = _new_generation(path)
         live.backup(generation)
-    try:
-        with OxigraphStore(ox.Store(str(generation)), path) as store:
-            change(store)
-            store.flush()
-    except BaseException:
-        shutil.rmtree(generation, ignore_errors=True)
-        raise
-    _swap(path, generation)
-    return generation
+    return _fill_and_swap(path, generation, change, compact=False)
 
 
 def snapshot(source: Path, target: Path) -> None:

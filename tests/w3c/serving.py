@@ -11,8 +11,11 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,20 +47,35 @@ def stop(process: subprocess.Popen[bytes]) -> None:
             process.wait(5)
 
 
+def wait_until(predicate: Callable[[], T], timeout: float, what: str = "the condition", interval: float = 0.05) -> T:
+    """Poll `predicate` until it returns something true and return that; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not hold within {timeout:g} s (last: {value!r})")
+        time.sleep(interval)  # the polling interval: the deadline above bounds the wait
+
+
 def wait_for_health(
     url: str, process: subprocess.Popen[bytes], log: Path, workers: int = 2, seconds: float = 60
 ) -> None:
     """Poll /health until the server and its query workers answer; stop it and raise if they never do."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"evkg serve exited: {log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url + "/health", timeout=2) as response:
-                if json.loads(response.read())["query_workers"]["idle"] == workers:
-                    return
-        except (OSError, ValueError, KeyError):
-            pass
-        time.sleep(0.2)  # the polling interval: the deadline above bounds the wait
-    stop(process)
-    raise RuntimeError(f"evkg serve did not get ready: {log.read_text()[-3000:]}")
+    try:
+        wait_until(lambda: healthy(url, process, log, workers), seconds, "evkg serve's health", interval=0.2)
+    except AssertionError:
+        stop(process)
+        raise RuntimeError(f"evkg serve did not get ready: {log.read_text()[-3000:]}") from None
+
+
+def healthy(url: str, process: subprocess.Popen[bytes], log: Path, workers: int) -> bool:
+    """Whether /health answers with `workers` idle query workers (raise if the server exited)."""
+    if process.poll() is not None:
+        raise RuntimeError(f"evkg serve exited: {log.read_text()[-3000:]}")
+    try:
+        with urllib.request.urlopen(url + "/health", timeout=2) as response:
+            return bool(json.loads(response.read())["query_workers"]["idle"] == workers)
+    except (OSError, ValueError, KeyError):
+        return False
